@@ -1,0 +1,284 @@
+//! Tracks of multi-track diplomacy and the roles recruiters hire for.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::question_bank::{Question, bank_version};
+use crate::search::{SearchIndex, SearchResponse};
+
+/// A track of multi-track diplomacy, numbered as in the seed documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Track {
+    /// Official, government-to-government diplomacy.
+    One,
+    /// Officials in an unofficial capacity alongside non-officials (Track II+, hybrid).
+    OnePointFive,
+    /// Unofficial, non-governmental, problem-solving dialogue.
+    Two,
+    /// Business to business.
+    Three,
+    /// Citizen exchange.
+    Four,
+    /// Media to media.
+    Five,
+}
+
+impl Track {
+    /// Every track, in order.
+    pub const ALL: [Track; 6] = [
+        Track::One,
+        Track::OnePointFive,
+        Track::Two,
+        Track::Three,
+        Track::Four,
+        Track::Five,
+    ];
+
+    /// The track's number as the API spells it: "1", "1.5", "2", ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Track::One => "1",
+            Track::OnePointFive => "1.5",
+            Track::Two => "2",
+            Track::Three => "3",
+            Track::Four => "4",
+            Track::Five => "5",
+        }
+    }
+
+    /// A short plain-language description of who takes part in the track.
+    pub fn description(self) -> &'static str {
+        match self {
+            Track::One => "Official government-to-government diplomacy",
+            Track::OnePointFive => {
+                "Officials in an unofficial capacity meeting with non-officials (Track II+, hybrid diplomacy)"
+            }
+            Track::Two => "Unofficial, non-governmental, problem-solving dialogue",
+            Track::Three => "Business to business: private-sector and corporate interaction",
+            Track::Four => "Citizen to citizen: scientific, cultural, academic and youth exchange",
+            Track::Five => "Media to media: reaching whole populations in conflict",
+        }
+    }
+}
+
+impl fmt::Display for Track {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The text was not one of the known track numbers.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown track {0:?}: expected one of 1, 1.5, 2, 3, 4, 5")]
+pub struct UnknownTrack(pub String);
+
+impl FromStr for Track {
+    type Err = UnknownTrack;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Track::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s.trim())
+            .ok_or_else(|| UnknownTrack(s.to_owned()))
+    }
+}
+
+impl TryFrom<String> for Track {
+    type Error = UnknownTrack;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<Track> for String {
+    fn from(t: Track) -> String {
+        t.as_str().to_owned()
+    }
+}
+
+/// A role in the taxonomy, with everything a recruiter needs to find and explain it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Role {
+    /// Stable identifier used in URLs.
+    pub slug: String,
+    pub track: Track,
+    /// The typical job title, e.g. "Track Two Diplomacy Practitioners".
+    pub title: String,
+    /// What the role is, in words a recruiter reads in a minute.
+    pub summary: String,
+    /// Alternate job titles people advertise the role under.
+    pub titles: Vec<String>,
+    /// Other names for the role or its track: abbreviations, numerals, spellings.
+    pub synonyms: Vec<String>,
+    /// Common misspellings: they match in search but are never displayed.
+    pub hidden_labels: Vec<String>,
+    /// Lines as they appear on résumés of people who did this work.
+    pub resume_examples: Vec<String>,
+    /// "Also try searching for" suggestions.
+    pub related: Vec<String>,
+    pub competencies: Vec<String>,
+    pub questions: Vec<Question>,
+}
+
+impl Role {
+    /// A boolean search string for job boards, built from the role's titles and synonyms.
+    ///
+    /// The first group names the track or field (synonyms and titles); the second asks for
+    /// the kind of person (the head nouns of the titles). Abbreviations of three characters
+    /// or fewer ("T2") are left out: on a job board they match far more than this role.
+    pub fn sourcing_string(&self) -> String {
+        let mut names: Vec<&str> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for s in std::iter::once(&self.title)
+            .chain(&self.titles)
+            .chain(&self.synonyms)
+        {
+            let s = s.trim();
+            if s.chars().filter(|c| c.is_alphanumeric()).count() <= 3 {
+                continue;
+            }
+            // Job boards match literally, so "Track 2" and "Track II" are both needed.
+            if seen.insert(s.to_lowercase()) {
+                names.push(s);
+            }
+        }
+        let mut nouns: Vec<String> = Vec::new();
+        for title in std::iter::once(&self.title).chain(&self.titles) {
+            if let Some(last) = title.split_whitespace().last() {
+                let noun = crate::search::normalize::singular(&last.to_lowercase());
+                if !nouns.contains(&noun) {
+                    nouns.push(noun);
+                }
+            }
+        }
+        let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+        if nouns.is_empty() {
+            format!("({})", quoted.join(" OR "))
+        } else {
+            format!("({}) AND ({})", quoted.join(" OR "), nouns.join(" OR "))
+        }
+    }
+
+    /// Questions of the given level, in bank order.
+    pub fn questions_at(
+        &self,
+        level: crate::question_bank::Level,
+    ) -> impl Iterator<Item = &Question> {
+        self.questions.iter().filter(move |q| q.level == level)
+    }
+}
+
+/// Every role, with the search index over them.
+#[derive(Debug)]
+pub struct Taxonomy {
+    roles: Vec<Role>,
+    index: SearchIndex,
+}
+
+impl Taxonomy {
+    pub fn new(roles: Vec<Role>) -> Self {
+        let index = SearchIndex::new(&roles);
+        Taxonomy { roles, index }
+    }
+
+    pub fn roles(&self) -> &[Role] {
+        &self.roles
+    }
+
+    /// The role with this slug.
+    pub fn role(&self, slug: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.slug == slug)
+    }
+
+    /// Roles matching the query, best first.
+    pub fn search(&self, query: &str, limit: usize) -> SearchResponse {
+        SearchResponse {
+            query: query.to_owned(),
+            results: self.index.search(query, limit),
+        }
+    }
+}
+
+/// A role as the API and `attache roles show --json` present it: hidden labels left out,
+/// the sourcing string and the bank version added.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoleDetail<'a> {
+    pub slug: &'a str,
+    pub track: Track,
+    pub track_description: &'static str,
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub titles: &'a [String],
+    pub synonyms: &'a [String],
+    pub resume_examples: &'a [String],
+    pub related: &'a [String],
+    pub competencies: &'a [String],
+    pub sourcing: String,
+    pub questions: &'a [Question],
+    pub version: String,
+}
+
+impl<'a> From<&'a Role> for RoleDetail<'a> {
+    fn from(r: &'a Role) -> Self {
+        RoleDetail {
+            slug: &r.slug,
+            track: r.track,
+            track_description: r.track.description(),
+            title: &r.title,
+            summary: &r.summary,
+            titles: &r.titles,
+            synonyms: &r.synonyms,
+            resume_examples: &r.resume_examples,
+            related: &r.related,
+            competencies: &r.competencies,
+            sourcing: r.sourcing_string(),
+            questions: &r.questions,
+            version: bank_version(&r.questions),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn track_round_trips_through_its_api_spelling() {
+        for t in Track::ALL {
+            assert_eq!(t.as_str().parse::<Track>(), Ok(t));
+        }
+        assert!("6".parse::<Track>().is_err());
+        assert_eq!(
+            serde_json::to_string(&Track::OnePointFive).unwrap(),
+            "\"1.5\""
+        );
+    }
+
+    #[test]
+    fn sourcing_string_quotes_names_and_asks_for_head_nouns() {
+        let role = Role {
+            slug: "t2".into(),
+            track: Track::Two,
+            title: "Track Two Diplomacy Practitioners".into(),
+            summary: String::new(),
+            titles: vec!["Dialogue Facilitator".into(), "Track II Facilitator".into()],
+            synonyms: vec!["Track II".into(), "Track 2".into(), "T2".into()],
+            hidden_labels: vec!["trak two".into()],
+            resume_examples: vec![],
+            related: vec![],
+            competencies: vec![],
+            questions: vec![],
+        };
+        let s = role.sourcing_string();
+        assert_eq!(
+            s,
+            "(\"Track Two Diplomacy Practitioners\" OR \"Dialogue Facilitator\" OR \
+             \"Track II Facilitator\" OR \"Track II\" OR \"Track 2\") AND (practitioner OR facilitator)"
+        );
+        assert!(!s.contains("trak"), "hidden labels never appear");
+    }
+}
