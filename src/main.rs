@@ -1,1 +1,287 @@
-fn main() {}
+//! The `attache` command line.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use attache_core::rubric::LEVEL_NAMES;
+use attache_core::search::SearchResponse;
+use attache_core::{Level, Role, RoleDetail, Taxonomy, seed};
+use clap::{Parser, Subcommand};
+
+/// Attaché: a structured-interview toolkit for diplomacy roles.
+///
+/// Find the right role from any title or synonym, read it in plain words, and see its
+/// interview questions with behaviourally anchored rubrics.
+#[derive(Debug, Parser)]
+#[command(name = "attache", version, about, long_about)]
+struct Cli {
+    /// Directory of seed data: one TOML file per role.
+    #[arg(
+        long,
+        global = true,
+        env = "ATTACHE_SEED_DIR",
+        default_value = "seed-data"
+    )]
+    seed_dir: PathBuf,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check or inspect the seed data.
+    #[command(subcommand)]
+    SeedData(SeedDataCommand),
+    /// Search and show roles.
+    #[command(subcommand)]
+    Roles(RolesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SeedDataCommand {
+    /// Validate every seed file; exits non-zero and names the file, line and field of each
+    /// problem.
+    Check {
+        /// Directory to check (default: --seed-dir).
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RolesCommand {
+    /// Find roles by any title, synonym, abbreviation or misspelling.
+    Search {
+        /// What to search for, e.g. "track ii" or "back-channel negotiator".
+        query: String,
+        /// Print JSON in the shape of GET /api/v1/roles.
+        #[arg(long)]
+        json: bool,
+        /// At most this many results (1-100).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100))]
+        limit: u16,
+    },
+    /// Show a role: summary, titles, résumé lines, sourcing string and question bank.
+    Show {
+        /// The role's slug, as printed by `roles search`.
+        slug: String,
+        /// Print JSON in the shape of GET /api/v1/roles/{slug}.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::SeedData(SeedDataCommand::Check { dir }) => {
+            Ok(check_seed_data(dir.as_deref().unwrap_or(&cli.seed_dir)))
+        }
+        Command::Roles(RolesCommand::Search { query, json, limit }) => {
+            let taxonomy = load(&cli.seed_dir)?;
+            let response = taxonomy.search(&query, usize::from(limit));
+            if json {
+                print_json(&response)?;
+            } else {
+                print_search(&response)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Roles(RolesCommand::Show { slug, json }) => {
+            let taxonomy = load(&cli.seed_dir)?;
+            let Some(role) = taxonomy.role(&slug) else {
+                let mut message = format!("no role has the slug {slug:?}");
+                if let Some(hit) = taxonomy.search(&slug.replace('-', " "), 1).results.first() {
+                    message.push_str(&format!("; did you mean {:?} ({})?", hit.slug, hit.title));
+                } else {
+                    message.push_str("; find one with `attache roles search QUERY`");
+                }
+                anyhow::bail!(message);
+            };
+            if json {
+                print_json(&RoleDetail::from(role))?;
+            } else {
+                print_role(role)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn load(dir: &Path) -> Result<Taxonomy> {
+    let roles = seed::load_dir(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "the seed data in {} has errors (run `attache seed-data check`):\n{e}",
+            dir.display()
+        )
+    })?;
+    Ok(Taxonomy::new(roles))
+}
+
+fn check_seed_data(dir: &Path) -> ExitCode {
+    match seed::load_dir(dir) {
+        Ok(roles) => {
+            let questions: usize = roles.iter().map(|r| r.questions.len()).sum();
+            let criteria: usize = roles
+                .iter()
+                .flat_map(|r| &r.questions)
+                .map(|q| q.criteria.len())
+                .sum();
+            println!(
+                "ok: {} roles, {questions} questions, {criteria} criteria in {}",
+                roles.len(),
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            for e in &errors.0 {
+                eprintln!("{e}");
+            }
+            let n = errors.0.len();
+            eprintln!(
+                "{n} error{} in {}; nothing was loaded",
+                if n == 1 { "" } else { "s" },
+                dir.display()
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    let mut out = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value).context("writing JSON")?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn print_search(response: &SearchResponse) -> Result<()> {
+    let mut out = io::stdout().lock();
+    if response.results.is_empty() {
+        writeln!(out, "No roles match {:?}.", response.query)?;
+        return Ok(());
+    }
+    for (i, hit) in response.results.iter().enumerate() {
+        writeln!(
+            out,
+            "{:>2}. {}  (Track {}, score {:.3})",
+            i + 1,
+            hit.title,
+            hit.track,
+            hit.score
+        )?;
+        writeln!(
+            out,
+            "    matched {}: {}",
+            hit.matched.field.as_str().replace('_', " "),
+            hit.matched.text
+        )?;
+        writeln!(out, "    attache roles show {}", hit.slug)?;
+    }
+    Ok(())
+}
+
+const WIDTH: usize = 88;
+
+fn print_role(role: &Role) -> Result<()> {
+    let detail = RoleDetail::from(role);
+    let mut out = io::stdout().lock();
+    writeln!(out, "{}", role.title)?;
+    writeln!(out, "Track {}: {}", role.track, role.track.description())?;
+    writeln!(
+        out,
+        "slug {}   question bank version {}",
+        role.slug, detail.version
+    )?;
+    writeln!(out)?;
+    write_wrapped(&mut out, &role.summary, "")?;
+    let lists: [(&str, &[String]); 4] = [
+        ("Also advertised as", &role.titles),
+        ("Synonyms", &role.synonyms),
+        ("Competencies", &role.competencies),
+        ("Also try searching for", &role.related),
+    ];
+    for (heading, items) in lists {
+        if !items.is_empty() {
+            writeln!(out)?;
+            write_wrapped(&mut out, &format!("{heading}: {}", items.join("; ")), "")?;
+        }
+    }
+    if !role.resume_examples.is_empty() {
+        writeln!(out, "\nOn résumés:")?;
+        for line in &role.resume_examples {
+            write_wrapped(&mut out, &format!("- {line}"), "  ")?;
+        }
+    }
+    writeln!(out, "\nSourcing string:")?;
+    writeln!(out, "{}", detail.sourcing)?;
+    for level in Level::ALL {
+        let questions: Vec<_> = role.questions_at(level).collect();
+        if questions.is_empty() {
+            continue;
+        }
+        writeln!(out, "\n== {} questions ==", capitalise(level.as_str()))?;
+        for q in questions {
+            writeln!(out)?;
+            write_wrapped(&mut out, &format!("[{}] {}", q.id, q.text), "  ")?;
+            write_wrapped(
+                &mut out,
+                &format!("  What to look for: {}", q.guidance),
+                "    ",
+            )?;
+            write_wrapped(
+                &mut out,
+                &format!("  Competencies: {}", q.competencies.join(", ")),
+                "    ",
+            )?;
+            for c in &q.criteria {
+                writeln!(out, "  * {}", c.name)?;
+                for (i, anchor) in c.anchors.iter().enumerate() {
+                    let line = format!("      {} {}: {anchor}", i + 1, LEVEL_NAMES[i]);
+                    write_wrapped(&mut out, &line, "        ")?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// Write `text` wrapped at [`WIDTH`], continuation lines starting with `indent`.
+fn write_wrapped(out: &mut impl Write, text: &str, indent: &str) -> io::Result<()> {
+    let lead: String = text.chars().take_while(|c| *c == ' ').collect();
+    let mut line = lead.clone();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        if !empty && line.chars().count() + 1 + word.chars().count() > WIDTH {
+            writeln!(out, "{line}")?;
+            line = indent.to_owned();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    writeln!(out, "{line}")
+}

@@ -238,6 +238,7 @@ impl SearchIndex {
     /// Every query word must match: a query with any word that matches nothing returns no
     /// results rather than a guess.
     pub fn search(&self, query: &str, limit: usize) -> Vec<SearchHit> {
+        let literal = query.trim().to_lowercase();
         let query = terms(query);
         let limit = limit.min(MAX_LIMIT);
         if query.is_empty() || limit == 0 {
@@ -274,7 +275,11 @@ impl SearchIndex {
         for &l in &driver_labels {
             let label = &self.labels[l as usize];
             match self.score_label(label, &query, &candidates) {
-                Some((tier, score)) => offer(&mut best, label.role, tier, score, l),
+                Some((tier, score)) => {
+                    // Among equal names ("Track Two", "Track II"), show the one typed.
+                    let typed = tier == Tier::Exact && label.text.to_lowercase() == literal;
+                    offer(&mut best, label.role, tier, score, l, typed);
+                }
                 None if label.field.is_name() => spread_roles.push(label.role),
                 None => {}
             }
@@ -286,7 +291,7 @@ impl SearchIndex {
                 continue;
             }
             if let Some((score, l)) = self.spread_match(role, &candidates) {
-                offer(&mut best, role, Tier::Spread, score, l);
+                offer(&mut best, role, Tier::Spread, score, l, false);
             }
         }
 
@@ -391,6 +396,12 @@ impl SearchIndex {
                 edits += u32::from(d);
             }
         }
+        // A misspelling is matched as a whole, never as a part or with further typos.
+        if label.field == Field::HiddenLabel
+            && (label.words.len() != query.len() || matches!(worst, WordMatch::Typo(_)))
+        {
+            return None;
+        }
         let exact_words = worst == WordMatch::Exact;
         let tier = if label.field.is_name() {
             if exact_words && self.same_words(label, query) {
@@ -466,9 +477,16 @@ struct Best {
     label: u32,
 }
 
-fn offer(best: &mut HashMap<u32, Best>, role: u32, tier: Tier, score: f64, label: u32) {
+fn offer(
+    best: &mut HashMap<u32, Best>,
+    role: u32,
+    tier: Tier,
+    score: f64,
+    label: u32,
+    typed: bool,
+) {
     let entry = best.entry(role).or_insert(Best { tier, score, label });
-    if score > entry.score {
+    if score > entry.score || (typed && score == entry.score) {
         *entry = Best { tier, score, label };
     }
 }
@@ -530,11 +548,30 @@ fn osa_distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
     (d <= max).then_some(d)
 }
 
-/// Sentences of a summary, each indexed as its own label.
+/// Sentences of a summary, each indexed as its own label. A full stop ends a sentence
+/// only before white space, so "Track 1.5" stays whole.
 fn sentences(text: &str) -> impl Iterator<Item = &str> {
-    text.split_inclusive(['.', '!', '?'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        loop {
+            if rest.trim().is_empty() {
+                return None;
+            }
+            let bytes = rest.as_bytes();
+            let end = (0..bytes.len())
+                .find(|&i| {
+                    matches!(bytes[i], b'.' | b'!' | b'?')
+                        && bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace())
+                })
+                .map_or(rest.len(), |i| i + 1);
+            let (sentence, tail) = rest.split_at(end);
+            rest = tail;
+            let sentence = sentence.trim();
+            if !sentence.is_empty() {
+                return Some(sentence);
+            }
+        }
+    })
 }
 
 #[cfg(test)]
@@ -575,5 +612,7 @@ mod tests {
     fn sentences_split_on_terminal_punctuation() {
         let s: Vec<&str> = sentences("One. Two!  Three").collect();
         assert_eq!(s, ["One.", "Two!", "Three"]);
+        let s: Vec<&str> = sentences("Track 1.5 diplomacy. Next.").collect();
+        assert_eq!(s, ["Track 1.5 diplomacy.", "Next."]);
     }
 }

@@ -42,6 +42,9 @@ const TRACK_NUMERALS: &[(&str, &str)] = &[
     ("i", "1"),
     ("one", "1"),
     ("first", "1"),
+    ("1st", "1"),
+    ("second", "2"),
+    ("2nd", "2"),
     ("iii", "3"),
     ("three", "3"),
     ("third", "3"),
@@ -112,7 +115,8 @@ fn tokenize(text: &str) -> Vec<String> {
 }
 
 /// Track numerals: "II" = "2" = "two"; "1.5" = "one and a half" = "II+" = "1½"; and
-/// "I"/"one" = "1" (likewise 3-5) only next to "track", where they cannot be a pronoun.
+/// "I"/"one"/"first" = "1" (likewise "second" and 3-5) only next to "track", where they
+/// cannot be a pronoun or a rank ("Second Secretary").
 fn numerals(words: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(words.len());
     let mut i = 0;
@@ -131,8 +135,7 @@ fn numerals(words: Vec<String>) -> Vec<String> {
         }
         let mapped = match w {
             "ii+" | "2+" | "two+" | ".5" => "1.5",
-            "ii" | "two" | "second" | "2nd" => "2",
-            "1st" => "1",
+            "ii" | "two" => "2",
             _ => w,
         };
         out.push(mapped.to_owned());
@@ -248,6 +251,8 @@ mod tests {
         assert_eq!(t("one-on-one meetings"), "one one meeting");
         assert_eq!(t("I negotiate"), "i negotiate");
         assert_eq!(t("Track V"), "track 5");
+        assert_eq!(t("second-track diplomacy"), "2 track diplomacy");
+        assert_eq!(t("Second Secretary"), "second secretary");
         assert_eq!(t("Track Three"), "track 3");
     }
 

@@ -1,0 +1,116 @@
+//! The shipped seed data loads cleanly and meets the content requirements.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use attache_core::{Level, Track, seed};
+
+fn seed_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../seed-data")
+}
+
+#[test]
+fn shipped_seed_data_is_valid() {
+    if let Err(e) = seed::load_dir(&seed_dir()) {
+        panic!("seed data has errors:\n{e}");
+    }
+}
+
+#[test]
+fn tracks_one_one_and_a_half_and_two_have_three_questions_per_level() {
+    let roles = seed::load_dir(&seed_dir()).unwrap();
+    for track in [Track::One, Track::OnePointFive, Track::Two] {
+        let role = roles.iter().find(|r| r.track == track).unwrap();
+        assert!(role.questions.len() >= 9, "{}", role.slug);
+        for level in Level::ALL {
+            assert!(
+                role.questions_at(level).count() >= 3,
+                "{} {level}",
+                role.slug
+            );
+        }
+    }
+    for track in [Track::Three, Track::Four, Track::Five] {
+        let role = roles.iter().find(|r| r.track == track).unwrap();
+        assert!(role.questions.len() >= 3, "{}", role.slug);
+    }
+}
+
+#[test]
+fn typical_titles_come_from_the_hiring_guides() {
+    let roles = seed::load_dir(&seed_dir()).unwrap();
+    let title = |t: Track| roles.iter().find(|r| r.track == t).unwrap().title.clone();
+    assert_eq!(title(Track::One), "Diplomats");
+    assert_eq!(title(Track::Two), "Track Two Diplomacy Practitioners");
+}
+
+/// Every question of the two hiring guides is in the bank with its guidance, word for word.
+#[test]
+fn every_seed_document_question_is_present_with_its_guidance() {
+    let roles = seed::load_dir(&seed_dir()).unwrap();
+    let questions: Vec<(&str, &str)> = roles
+        .iter()
+        .flat_map(|r| &r.questions)
+        .map(|q| (q.text.as_str(), q.guidance.as_str()))
+        .collect();
+    // Copies of the two hiring guides from shared/seeds, kept in the repository so the
+    // check runs on any clone.
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut found = 0;
+    for name in ["hiring-guide-track-one.txt", "hiring-guide-track-two.txt"] {
+        let text = std::fs::read_to_string(fixtures.join(name)).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if let Some(q) = line.strip_prefix("Q: ") {
+                let guidance = lines[i + 1].strip_prefix("Expected Answer: ").unwrap();
+                assert!(
+                    questions.contains(&(q.trim(), guidance.trim())),
+                    "missing from the bank: {q}"
+                );
+                found += 1;
+            }
+        }
+    }
+    assert_eq!(found, 12, "the two hiring guides have six questions each");
+}
+
+#[test]
+fn anchors_are_specific_to_their_criterion() {
+    let roles = seed::load_dir(&seed_dir()).unwrap();
+    let generic: HashSet<&str> = [
+        "poor",
+        "fair",
+        "good",
+        "excellent",
+        "weak",
+        "strong",
+        "average",
+    ]
+    .into();
+    let mut seen = HashSet::new();
+    for q in roles.iter().flat_map(|r| &r.questions) {
+        for c in &q.criteria {
+            for a in &c.anchors {
+                let lower = a.trim_end_matches('.').to_lowercase();
+                assert!(
+                    !generic.contains(lower.as_str()),
+                    "{}:{} generic anchor {a:?}",
+                    q.id,
+                    c.id
+                );
+                assert!(
+                    a.split_whitespace().count() >= 3,
+                    "{}:{} anchor too thin: {a:?}",
+                    q.id,
+                    c.id
+                );
+                assert!(
+                    seen.insert(a.clone()),
+                    "{}:{} anchor reused: {a:?}",
+                    q.id,
+                    c.id
+                );
+            }
+        }
+    }
+}
