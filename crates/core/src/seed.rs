@@ -421,7 +421,11 @@ fn check_source(v: &mut Validator, path: &Path, source: &str) -> Option<Role> {
         Err(e) => {
             let offset = e.span().map_or(0, |s| s.start);
             let message = e.message().trim().to_owned();
-            let field = backticked(&message).unwrap_or_else(|| "toml".to_owned());
+            let names_field =
+                message.starts_with("missing field") || message.starts_with("unknown field");
+            let field = backticked(&message)
+                .filter(|_| names_field)
+                .unwrap_or_else(|| "toml syntax".to_owned());
             v.error(&ctx, offset, field, message);
             None
         }

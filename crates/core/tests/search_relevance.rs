@@ -1,6 +1,8 @@
 //! Relevance of role search on the shipped taxonomy: the query a recruiter types, and the
 //! role that must come first (or nothing at all).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 use attache_core::Taxonomy;

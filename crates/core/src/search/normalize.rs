@@ -146,10 +146,8 @@ fn numerals(words: Vec<String>) -> Vec<String> {
     for (i, w) in out.iter_mut().enumerate() {
         let beside_track = is_track(i.checked_sub(1).and_then(|j| snapshot.get(j)))
             || is_track(snapshot.get(i + 1));
-        if beside_track {
-            if let Some((_, n)) = TRACK_NUMERALS.iter().find(|(word, _)| word == w) {
-                *w = (*n).to_owned();
-            }
+        if beside_track && let Some((_, n)) = TRACK_NUMERALS.iter().find(|(word, _)| word == w) {
+            *w = (*n).to_owned();
         }
     }
     out
@@ -188,10 +186,10 @@ fn spelling(word: &str) -> String {
         ("iser", "izer"),
         ("ise", "ize"),
     ] {
-        if n >= 6 {
-            if let Some(stem) = word.strip_suffix(uk) {
-                return format!("{stem}{us}");
-            }
+        if n >= 6
+            && let Some(stem) = word.strip_suffix(uk)
+        {
+            return format!("{stem}{us}");
         }
     }
     if let Some(stem) = word.strip_suffix("ogue") {
