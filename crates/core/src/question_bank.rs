@@ -1,8 +1,5 @@
 //! Interview questions, their levels, and the versioned bank they belong to.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -29,27 +26,12 @@ impl Level {
     }
 }
 
-impl fmt::Display for Level {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The text was not a level name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown level {0:?}: expected basic, intermediate or advanced")]
 pub struct UnknownLevel(pub String);
 
-impl FromStr for Level {
-    type Err = UnknownLevel;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Level::ALL
-            .into_iter()
-            .find(|l| l.as_str() == s.trim())
-            .ok_or_else(|| UnknownLevel(s.to_owned()))
-    }
-}
+named_enum!(Level, UnknownLevel);
 
 /// An interview question with the guidance and rubric interviewers score it against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

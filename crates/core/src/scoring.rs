@@ -1,8 +1,6 @@
 //! Scores: per question, per candidate and per competency, and overall recommendations.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
@@ -41,27 +39,12 @@ impl Recommendation {
     }
 }
 
-impl fmt::Display for Recommendation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The text was not a recommendation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown recommendation {0:?}: expected strong_no, no, yes or strong_yes")]
 pub struct UnknownRecommendation(pub String);
 
-impl FromStr for Recommendation {
-    type Err = UnknownRecommendation;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Recommendation::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s.trim())
-            .ok_or_else(|| UnknownRecommendation(s.to_owned()))
-    }
-}
+named_enum!(Recommendation, UnknownRecommendation);
 
 /// Identifies a candidate within a requisition.
 pub type CandidateId = i64;

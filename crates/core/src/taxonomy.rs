@@ -1,8 +1,5 @@
 //! Tracks of multi-track diplomacy and the roles recruiters hire for.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 use crate::question_bank::{Question, bank_version};
@@ -64,27 +61,12 @@ impl Track {
     }
 }
 
-impl fmt::Display for Track {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The text was not one of the known track numbers.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown track {0:?}: expected one of 1, 1.5, 2, 3, 4, 5")]
 pub struct UnknownTrack(pub String);
 
-impl FromStr for Track {
-    type Err = UnknownTrack;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Track::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s.trim())
-            .ok_or_else(|| UnknownTrack(s.to_owned()))
-    }
-}
+named_enum!(Track, UnknownTrack);
 
 impl TryFrom<String> for Track {
     type Error = UnknownTrack;
