@@ -8,23 +8,42 @@ use anyhow::{Context, Result};
 use attache_core::rubric::LEVEL_NAMES;
 use attache_core::search::SearchResponse;
 use attache_core::{Level, Role, RoleDetail, Taxonomy, seed};
+use attache_migrations::{Migrator, MigratorTrait};
+use attache_web::config::{Config, Overrides};
 use clap::{Parser, Subcommand};
 
 /// Attaché: a structured-interview toolkit for diplomacy roles.
 ///
 /// Find the right role from any title or synonym, read it in plain words, and see its
 /// interview questions with behaviourally anchored rubrics.
+///
+/// Settings come from flags, then environment variables, then the optional config file
+/// (attache.toml: keys database_url, bind, seed_dir, shutdown_grace_seconds), then defaults.
+/// Logging is set with ATTACHE_LOG (e.g. "info", "debug"; default "info").
 #[derive(Debug, Parser)]
 #[command(name = "attache", version, about, long_about)]
 struct Cli {
-    /// Directory of seed data: one TOML file per role.
+    /// Directory of seed data: one TOML file per role [default: seed-data].
+    #[arg(long, global = true, env = "ATTACHE_SEED_DIR")]
+    seed_dir: Option<PathBuf>,
+
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://data/attache.db].
     #[arg(
         long,
         global = true,
-        env = "ATTACHE_SEED_DIR",
-        default_value = "seed-data"
+        env = "ATTACHE_DATABASE_URL",
+        hide_env_values = true
     )]
-    seed_dir: PathBuf,
+    database_url: Option<String>,
+
+    /// Optional configuration file.
+    #[arg(
+        long,
+        global = true,
+        env = "ATTACHE_CONFIG",
+        default_value = "attache.toml"
+    )]
+    config: PathBuf,
 
     #[command(subcommand)]
     command: Command,
@@ -32,10 +51,21 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Migrate the database, load the seed data, and serve the web app and JSON API.
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long, env = "ATTACHE_BIND")]
+        bind: Option<std::net::SocketAddr>,
+        /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C [default: 10].
+        #[arg(long, env = "ATTACHE_SHUTDOWN_GRACE_SECONDS")]
+        shutdown_grace_seconds: Option<u64>,
+    },
+    /// Apply every pending database migration, then exit.
+    Migrate,
     /// Check or inspect the seed data.
     #[command(subcommand)]
     SeedData(SeedDataCommand),
-    /// Search and show roles.
+    /// Search and show roles (reads the seed data directly; no database needed).
     #[command(subcommand)]
     Roles(RolesCommand),
 }
@@ -85,12 +115,46 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    let overrides = Overrides {
+        database_url: cli.database_url.clone(),
+        seed_dir: cli.seed_dir.clone(),
+        ..Overrides::default()
+    };
+    let config = |extra: Overrides| Config::load(extra, &cli.config);
     match cli.command {
+        Command::Serve {
+            bind,
+            shutdown_grace_seconds,
+        } => {
+            let config = config(Overrides {
+                bind,
+                shutdown_grace_seconds,
+                ..overrides
+            })?;
+            init_logging();
+            runtime()?.block_on(attache_web::serve(config))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let config = config(overrides)?;
+            init_logging();
+            runtime()?.block_on(async {
+                let db = attache_web::db::connect(&config.database_url).await?;
+                Migrator::up(&db, None).await?;
+                anyhow::Ok(())
+            })?;
+            println!(
+                "migrated {}",
+                attache_web::server::redact(&config.database_url)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::SeedData(SeedDataCommand::Check { dir }) => {
-            Ok(check_seed_data(dir.as_deref().unwrap_or(&cli.seed_dir)))
+            let seed_dir = config(overrides)?.seed_dir;
+            Ok(check_seed_data(dir.as_deref().unwrap_or(&seed_dir)))
         }
         Command::Roles(RolesCommand::Search { query, json, limit }) => {
-            let taxonomy = load(&cli.seed_dir)?;
+            let taxonomy = load(&config(overrides)?.seed_dir)?;
             let response = taxonomy.search(&query, usize::from(limit));
             if json {
                 print_json(&response)?;
@@ -100,7 +164,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Roles(RolesCommand::Show { slug, json }) => {
-            let taxonomy = load(&cli.seed_dir)?;
+            let taxonomy = load(&config(overrides)?.seed_dir)?;
             let Some(role) = taxonomy.role(&slug) else {
                 let mut message = format!("no role has the slug {slug:?}");
                 if let Some(hit) = taxonomy.search(&slug.replace('-', " "), 1).results.first() {
@@ -118,6 +182,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ATTACHE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
 }
 
 fn load(dir: &Path) -> Result<Taxonomy> {

@@ -8,6 +8,7 @@ use crate::rubric::Criterion;
 /// How demanding a question is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Level {
     Basic,
     Intermediate,
@@ -35,6 +36,7 @@ named_enum!(Level, UnknownLevel);
 
 /// An interview question with the guidance and rubric interviewers score it against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Question {
     /// Stable across the whole taxonomy.
     pub id: String,

@@ -9,11 +9,13 @@ pub const LEVEL_NAMES: [&str; 4] = ["does not meet", "partly meets", "meets", "e
 
 /// One thing to look for in an answer, with what an answer sounds like at each level.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Criterion {
     /// Stable within its question.
     pub id: String,
     pub name: String,
     /// Descriptions for levels 1 (does not meet) to 4 (exceeds).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>, min_items = 4, max_items = 4))]
     pub anchors: [String; 4],
 }
 

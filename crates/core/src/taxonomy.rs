@@ -188,19 +188,28 @@ impl Taxonomy {
 /// A role as the API and `attache roles show --json` present it: hidden labels left out,
 /// the sourcing string and the bank version added.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoleDetail<'a> {
     pub slug: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2"))]
     pub track: Track,
     pub track_description: &'static str,
     pub title: &'a str,
     pub summary: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub titles: &'a [String],
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub synonyms: &'a [String],
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub resume_examples: &'a [String],
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub related: &'a [String],
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub competencies: &'a [String],
     pub sourcing: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Question>))]
     pub questions: &'a [Question],
+    /// Content hash of the question bank.
     pub version: String,
 }
 

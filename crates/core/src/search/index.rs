@@ -10,6 +10,7 @@ use crate::taxonomy::{Role, Track};
 /// Which part of a role a search matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Field {
     Title,
     AlternateTitle,
@@ -88,6 +89,7 @@ enum WordMatch {
 
 /// What a hit matched, for showing the recruiter why a role came up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Matched {
     pub field: Field,
     /// The label that matched. For a hidden label, the role's title instead: misspellings
@@ -97,9 +99,11 @@ pub struct Matched {
 
 /// One role in the results.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchHit {
     pub slug: String,
     pub title: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2"))]
     pub track: Track,
     /// Relevance in (0, 1]; higher is better.
     pub score: f64,
@@ -611,6 +615,14 @@ fn best_in(words: &[u32], candidates: &[(u32, WordMatch)]) -> Option<WordMatch> 
                 .map(|i| candidates[i].1)
         })
         .min()
+}
+
+/// Whether `word` is within the typo allowance of `query_word`'s length.
+pub fn within_typo_allowance(query_word: &str, word: &str) -> bool {
+    let q: Vec<char> = query_word.chars().collect();
+    let w: Vec<char> = word.chars().collect();
+    let allowed = typo_allowance(q.len());
+    allowed > 0 && osa_distance(&q, &w, allowed, &mut Vec::new()).is_some()
 }
 
 /// Edits tolerated in a word of `n` characters: 1 from 5 letters, 2 from 9.

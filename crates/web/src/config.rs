@@ -1,0 +1,129 @@
+//! Settings: command-line flags and environment over `attache.toml` over defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The default database: an SQLite file created on first run.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/attache.db";
+/// Where `attache serve` listens unless told otherwise.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub seed_dir: PathBuf,
+    /// How long in-flight requests get to finish after SIGTERM or Ctrl-C.
+    pub shutdown_grace: Duration,
+}
+
+/// Settings given on the command line or in the environment; `None` means not given.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub database_url: Option<String>,
+    pub bind: Option<SocketAddr>,
+    pub seed_dir: Option<PathBuf>,
+    pub shutdown_grace_seconds: Option<u64>,
+}
+
+/// The optional `attache.toml`; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    bind: Option<SocketAddr>,
+    seed_dir: Option<PathBuf>,
+    shutdown_grace_seconds: Option<u64>,
+}
+
+/// The configuration file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a valid attache.toml: {message}")]
+    Parse { path: PathBuf, message: String },
+}
+
+impl Config {
+    /// Resolve settings: `overrides` first, then the file (when it exists), then defaults.
+    ///
+    /// # Errors
+    /// The file exists but cannot be read or holds unknown keys or bad values.
+    pub fn load(overrides: Overrides, file: &Path) -> Result<Config, ConfigError> {
+        let from_file = match std::fs::read_to_string(file) {
+            Ok(text) => toml::from_str::<FileConfig>(&text).map_err(|e| ConfigError::Parse {
+                path: file.to_path_buf(),
+                message: e.message().to_owned(),
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileConfig::default(),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: file.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        let default_bind = SocketAddr::from(([127, 0, 0, 1], 8080));
+        Ok(Config {
+            database_url: overrides
+                .database_url
+                .or(from_file.database_url)
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            bind: overrides.bind.or(from_file.bind).unwrap_or(default_bind),
+            seed_dir: overrides
+                .seed_dir
+                .or(from_file.seed_dir)
+                .unwrap_or_else(|| PathBuf::from("seed-data")),
+            shutdown_grace: Duration::from_secs(
+                overrides
+                    .shutdown_grace_seconds
+                    .or(from_file.shutdown_grace_seconds)
+                    .unwrap_or(10),
+            ),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_beat_the_file_which_beats_defaults() {
+        let dir = std::env::temp_dir().join(format!("attache-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("attache.toml");
+        std::fs::write(&file, "bind = \"0.0.0.0:9000\"\nseed_dir = \"/srv/seed\"\n").unwrap();
+        let c = Config::load(
+            Overrides {
+                seed_dir: Some("mine".into()),
+                ..Overrides::default()
+            },
+            &file,
+        )
+        .unwrap();
+        assert_eq!(c.bind.to_string(), "0.0.0.0:9000");
+        assert_eq!(c.seed_dir, PathBuf::from("mine"));
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.shutdown_grace, Duration::from_secs(10));
+
+        std::fs::write(&file, "bnid = \"x\"\n").unwrap();
+        let e = Config::load(Overrides::default(), &file).unwrap_err();
+        assert!(e.to_string().contains("unknown field"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn missing_file_means_defaults() {
+        let c = Config::load(Overrides::default(), Path::new("/nonexistent/attache.toml")).unwrap();
+        assert_eq!(c.bind.to_string(), DEFAULT_BIND);
+    }
+}

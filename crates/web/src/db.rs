@@ -1,0 +1,96 @@
+//! Connecting to SQLite or PostgreSQL, and beginning write transactions.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+/// Connect to the database at `url` (`sqlite://...` or `postgres://...`).
+///
+/// SQLite files are created on first use, with their directory. They run in WAL mode with
+/// `synchronous=NORMAL`, foreign keys on and a busy timeout, so concurrent writers wait
+/// rather than fail. SQL statements are never logged: they carry candidate data.
+///
+/// # Errors
+/// The URL is not understood, the directory cannot be created, or the database cannot be
+/// reached.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10));
+    if url.starts_with("sqlite:") {
+        if let Some(dir) = sqlite_file(url).and_then(|p| p.parent().map(Path::to_path_buf))
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        options
+            .max_connections(8)
+            .min_connections(1)
+            .map_sqlx_sqlite_opts(|o| {
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5))
+            });
+    } else {
+        options.max_connections(16).min_connections(1);
+    }
+    Database::connect(options).await
+}
+
+/// The file path of an SQLite URL, or `None` for an in-memory database.
+fn sqlite_file(url: &str) -> Option<&Path> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && !path.contains(":memory:")).then(|| Path::new(path))
+}
+
+/// Begin a transaction that will write. On SQLite it begins IMMEDIATE, taking the write
+/// lock up front, so a read-then-write transaction cannot fail half-way with SQLITE_BUSY.
+///
+/// # Errors
+/// The database refused to begin a transaction.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let sqlite_transaction_mode = (db.get_database_backend() == DatabaseBackend::Sqlite)
+        .then_some(SqliteTransactionMode::Immediate);
+    db.begin_with_options(TransactionOptions {
+        isolation_level: None,
+        access_mode: None,
+        sqlite_transaction_mode,
+    })
+    .await
+}
+
+/// Whether the database answers a trivial query.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.execute_unprepared("SELECT 1").await.is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_file_paths_are_found_in_urls() {
+        assert_eq!(
+            sqlite_file("sqlite://data/attache.db"),
+            Some(Path::new("data/attache.db"))
+        );
+        assert_eq!(
+            sqlite_file("sqlite:///tmp/x.db?mode=rwc"),
+            Some(Path::new("/tmp/x.db"))
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+    }
+}

@@ -1,0 +1,18 @@
+//! Attaché's web application and JSON API: `app(state)` builds the router; `serve` runs it.
+
+pub mod assets;
+pub mod config;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod routes;
+pub mod server;
+pub mod services;
+pub mod state;
+pub mod templates;
+
+pub use config::Config;
+pub use error::{AppError, Result};
+pub use routes::app;
+pub use server::serve;
+pub use state::AppState;

@@ -1,0 +1,165 @@
+//! Role search and role pages, as HTML and as JSON.
+
+use attache_core::RoleDetail;
+use attache_core::search::{MAX_LIMIT, SearchResponse, highlight};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Html;
+use axum::routing::get;
+use axum::{Json, Router};
+use minijinja::context;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ApiError, AppError, Result};
+use crate::state::AppState;
+use crate::templates::templates;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/roles", get(search_page))
+        .route("/roles/{slug}", get(role_page))
+}
+
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(search_roles))
+        .routes(routes!(get_role))
+}
+
+/// Query parameters of role search. Taken as text and checked here, so a bad value gets
+/// a clear message rather than a framework rejection.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SearchParams {
+    /// What to search for: any title, synonym, abbreviation or misspelling.
+    q: Option<String>,
+    /// At most this many results, 1-100 (default 10).
+    limit: Option<String>,
+}
+
+const DEFAULT_LIMIT: usize = 10;
+
+fn parse_limit(limit: Option<&str>) -> Result<usize> {
+    match limit.map(str::trim) {
+        None | Some("") => Ok(DEFAULT_LIMIT),
+        Some(s) => match s.parse::<usize>() {
+            Ok(n @ 1..=MAX_LIMIT) => Ok(n),
+            _ => Err(AppError::bad_request(
+                "invalid_limit",
+                format!("limit must be a whole number from 1 to {MAX_LIMIT}, not {s:?}"),
+            )),
+        },
+    }
+}
+
+/// Search roles by any title or synonym people use.
+#[utoipa::path(
+    get,
+    path = "/api/v1/roles",
+    tag = "roles",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "Matching roles, best first; empty when nothing is relevant", body = SearchResponse),
+        (status = 400, description = "No query, or a bad limit"),
+    )
+)]
+async fn search_roles(
+    State(state): State<AppState>,
+    Query(params): Query<SearchParams>,
+) -> Result<Json<SearchResponse>, ApiError> {
+    let q = params.q.unwrap_or_default();
+    if q.trim().is_empty() {
+        return Err(AppError::bad_request(
+            "missing_query",
+            "add a query: /api/v1/roles?q=track+ii",
+        )
+        .into());
+    }
+    let limit = parse_limit(params.limit.as_deref())?;
+    Ok(Json(state.taxonomy.search(&q, limit)))
+}
+
+/// A role with its names, summary, sourcing string and question bank.
+#[utoipa::path(
+    get,
+    path = "/api/v1/roles/{slug}",
+    tag = "roles",
+    params(("slug" = String, Path, description = "The role's slug")),
+    responses(
+        (status = 200, description = "The role", body = RoleDetail),
+        (status = 404, description = "No role has this slug"),
+    )
+)]
+async fn get_role(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let role = state
+        .taxonomy
+        .role(&slug)
+        .ok_or_else(|| AppError::NotFound(format!("no role has the slug {slug:?}")))?;
+    let body = serde_json::to_value(RoleDetail::from(role)).map_err(anyhow::Error::from)?;
+    Ok(Json(body))
+}
+
+/// The search page; htmx requests get just the results fragment.
+async fn search_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<SearchParams>,
+) -> Result<Html<String>> {
+    let q = params.q.unwrap_or_default();
+    let response = state.taxonomy.search(&q, 20);
+    let results: Vec<_> = response
+        .results
+        .iter()
+        .map(|hit| {
+            context! {
+                slug => hit.slug,
+                title => hit.title,
+                track => hit.track.as_str(),
+                field => hit.matched.field.as_str().replace('_', " "),
+                segments => highlight(&hit.matched.text, &q),
+            }
+        })
+        .collect();
+    let ctx = context! { q, results, searched => !q.trim().is_empty() };
+    let name = if super::is_htmx(&headers) {
+        "roles/_results.html"
+    } else {
+        "roles/search.html"
+    };
+    Ok(Html(templates().render(name, ctx)?))
+}
+
+/// A role: what it is, what it is called, and its interview questions with rubrics.
+async fn role_page(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Html<String>> {
+    let role = state
+        .taxonomy
+        .role(&slug)
+        .ok_or_else(|| AppError::NotFound(format!("No role has the address {slug:?}.")))?;
+    let detail = RoleDetail::from(role);
+    let levels: Vec<_> = attache_core::Level::ALL
+        .iter()
+        .map(|&level| {
+            context! {
+                name => level.as_str(),
+                questions => role.questions_at(level).collect::<Vec<_>>(),
+            }
+        })
+        .filter(|l| {
+            l.get_attr("questions")
+                .is_ok_and(|q| q.len().unwrap_or(0) > 0)
+        })
+        .collect();
+    let ctx = context! {
+        role => detail,
+        levels,
+        level_names => attache_core::rubric::LEVEL_NAMES,
+    };
+    Ok(Html(templates().render("roles/show.html", ctx)?))
+}

@@ -1,0 +1,135 @@
+//! `attache serve`: migrate, load the seed data, serve, and shut down gracefully.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use attache_migrations::{Migrator, MigratorTrait};
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::state::AppState;
+
+/// Prepare the database: connect, migrate, and load the seed data idempotently.
+///
+/// # Errors
+/// The database cannot be reached or migrated, or the seed data has errors.
+pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
+    let db = crate::db::connect(&config.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(&config.database_url)))?;
+    Migrator::up(&db, None)
+        .await
+        .context("migrating the database")?;
+    let roles = attache_core::seed::load_dir(&config.seed_dir).map_err(|e| {
+        anyhow::anyhow!(
+            "the seed data in {} has errors (run `attache seed-data check`):\n{e}",
+            config.seed_dir.display()
+        )
+    })?;
+    let report = crate::services::roles::sync_seed(&db, &roles)
+        .await
+        .context("loading the seed data")?;
+    tracing::info!(
+        created = report.created,
+        updated = report.updated,
+        unchanged = report.unchanged,
+        new_bank_versions = report.new_versions,
+        "seed data loaded"
+    );
+    AppState::new(db).await
+}
+
+/// Serve until SIGTERM or Ctrl-C, then let in-flight requests finish for at most the
+/// configured grace period.
+///
+/// # Errors
+/// Start-up failed (see [`prepare`]) or the address cannot be bound.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let state = prepare(&config).await?;
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, startup_ms = started.elapsed().as_millis() as u64, "listening on http://{addr}");
+    run(listener, state, shutdown_signal(), config.shutdown_grace).await
+}
+
+/// Serve on `listener` until `shutdown` completes, then drain for at most `grace`.
+///
+/// # Errors
+/// The server failed.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> anyhow::Result<()> {
+    let (tx, mut draining) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, crate::app(state)).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing requests in flight");
+        let _ = tx.send(true);
+    });
+    tokio::select! {
+        result = server => result.context("server error"),
+        () = async move {
+            let _ = draining.wait_for(|d| *d).await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!(grace_seconds = grace.as_secs(), "grace period over; closing remaining connections");
+            Ok(())
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// A database URL with any password replaced, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***@{}", &url[..scheme], &url[at + 1..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redact_hides_passwords_only() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(
+            super::redact("sqlite://data/attache.db"),
+            "sqlite://data/attache.db"
+        );
+    }
+}

@@ -1,0 +1,4 @@
+//! Business operations over the database, one module per resource. Services take a
+//! connection and return domain types; they know nothing of HTTP.
+
+pub mod roles;

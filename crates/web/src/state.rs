@@ -1,0 +1,28 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+
+use attache_core::Taxonomy;
+use sea_orm::DatabaseConnection;
+
+/// Shared, cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    /// Every role and the search index over them, loaded from the database at start-up.
+    pub taxonomy: Arc<Taxonomy>,
+}
+
+impl AppState {
+    /// State over a database whose roles are already loaded.
+    ///
+    /// # Errors
+    /// The roles cannot be read from the database.
+    pub async fn new(db: DatabaseConnection) -> anyhow::Result<Self> {
+        let roles = crate::services::roles::load_all(&db).await?;
+        Ok(AppState {
+            db,
+            taxonomy: Arc::new(Taxonomy::new(roles)),
+        })
+    }
+}

@@ -1,0 +1,80 @@
+//! minijinja templates with autoescaping: read from `templates/` on every render in debug
+//! builds (edits show on reload), compiled into the binary in release builds.
+
+use std::sync::OnceLock;
+
+use axum::http::StatusCode;
+use minijinja::Environment;
+use serde::Serialize;
+
+use crate::assets::assets;
+use crate::error::AppError;
+
+/// The template environment.
+#[derive(Debug)]
+pub struct Templates {
+    /// Built once in release builds; `None` in debug builds, which rebuild per render.
+    cached: Option<Environment<'static>>,
+}
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    #[cfg(debug_assertions)]
+    env.set_loader(minijinja::path_loader(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../templates"
+    )));
+    #[cfg(not(debug_assertions))]
+    minijinja_embed::load_templates!(&mut env);
+    // .html templates autoescape by default; make it explicit for every template we have.
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    for name in ["app.css", "app.js", "htmx.js"] {
+        let url = assets().url(name).unwrap_or_default();
+        // Our own URLs: nothing in them needs escaping.
+        env.add_global(
+            name.replace('.', "_") + "_url",
+            minijinja::Value::from_safe_string(url.to_owned()),
+        );
+    }
+    env
+}
+
+/// The shared templates.
+pub fn templates() -> &'static Templates {
+    static TEMPLATES: OnceLock<Templates> = OnceLock::new();
+    TEMPLATES.get_or_init(|| Templates {
+        cached: (!cfg!(debug_assertions)).then(environment),
+    })
+}
+
+impl Templates {
+    /// Render a template with a context.
+    ///
+    /// # Errors
+    /// The template is missing or fails to render: a bug, reported as an internal error.
+    pub fn render(&self, name: &str, ctx: impl Serialize) -> Result<String, AppError> {
+        let fresh;
+        let env = match &self.cached {
+            Some(env) => env,
+            None => {
+                fresh = environment();
+                &fresh
+            }
+        };
+        env.get_template(name)
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("template {name}: {e:#}")))
+    }
+}
+
+/// The HTML page for an error; plain text if even that cannot be rendered.
+pub fn render_error_page(status: StatusCode, message: &str) -> String {
+    let ctx = minijinja::context! {
+        status => status.as_u16(),
+        reason => status.canonical_reason().unwrap_or("Error"),
+        message => message,
+    };
+    templates()
+        .render("error.html", ctx)
+        .unwrap_or_else(|_| format!("{status}"))
+}

@@ -1,0 +1,105 @@
+//! `GET /api/v1/roles` and `GET /api/v1/roles/{slug}`, and the OpenAPI document.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use axum::http::StatusCode;
+use support::TestApp;
+
+#[tokio::test]
+async fn search_puts_track_two_first_for_track_ii() {
+    let app = TestApp::new().await;
+    let r = app.get("/api/v1/roles?q=track%20ii&limit=2").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("content-type"), "application/json");
+    insta::assert_json_snapshot!(r.json());
+}
+
+#[tokio::test]
+async fn search_for_an_unrelated_job_returns_no_results() {
+    let app = TestApp::new().await;
+    let r = app.get("/api/v1/roles?q=pastry+chef").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"query": "pastry chef", "results": []})
+    );
+}
+
+#[tokio::test]
+async fn search_without_a_query_or_with_a_bad_limit_is_a_clear_400() {
+    let app = TestApp::new().await;
+    for (uri, code) in [
+        ("/api/v1/roles", "missing_query"),
+        ("/api/v1/roles?q=%20", "missing_query"),
+        ("/api/v1/roles?q=diplomat&limit=0", "invalid_limit"),
+        ("/api/v1/roles?q=diplomat&limit=101", "invalid_limit"),
+        ("/api/v1/roles?q=diplomat&limit=ten", "invalid_limit"),
+    ] {
+        let r = app.get(uri).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
+        assert_eq!(r.json()["error"]["code"], code, "{uri}");
+        assert!(r.json()["error"]["message"].as_str().unwrap().len() > 10);
+    }
+}
+
+#[tokio::test]
+async fn role_has_the_api_shape_and_the_bank_version() {
+    let app = TestApp::new().await;
+    let r = app.get("/api/v1/roles/diplomat").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    assert_eq!(v["track"], "1");
+    assert_eq!(v["title"], "Diplomats");
+    for key in [
+        "titles",
+        "synonyms",
+        "resume_examples",
+        "related",
+        "sourcing",
+        "questions",
+        "version",
+    ] {
+        assert!(!v[key].is_null(), "missing {key}");
+    }
+    assert!(v.get("hidden_labels").is_none());
+    let q = &v["questions"][0];
+    assert_eq!(q["id"], "t1-basic-protocol");
+    assert_eq!(q["level"], "basic");
+    assert_eq!(q["criteria"][0]["anchors"].as_array().unwrap().len(), 4);
+    let role = app.state.taxonomy.role("diplomat").unwrap();
+    assert_eq!(v["version"], attache_core::bank_version(&role.questions));
+}
+
+#[tokio::test]
+async fn unknown_role_and_unknown_api_path_are_json_404s() {
+    let app = TestApp::new().await;
+    for uri in ["/api/v1/roles/pastry-chef", "/api/v1/nothing"] {
+        let r = app.get(uri).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{uri}");
+        assert_eq!(r.json()["error"]["code"], "not_found");
+    }
+}
+
+/// The OpenAPI document is generated from the handlers and describes both operations.
+#[tokio::test]
+async fn openapi_document_describes_the_role_operations() {
+    let app = TestApp::new().await;
+    let r = app.get("/api/openapi.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    assert!(v["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(v["paths"]["/api/v1/roles"]["get"].is_object());
+    assert!(v["paths"]["/api/v1/roles/{slug}"]["get"].is_object());
+    let schemas = &v["components"]["schemas"];
+    for s in [
+        "SearchResponse",
+        "SearchHit",
+        "RoleDetail",
+        "Question",
+        "Criterion",
+    ] {
+        assert!(schemas[s].is_object(), "schema {s} missing");
+    }
+}

@@ -1,0 +1,241 @@
+//! Test harness: `TestApp` drives the router in process over a fresh database per test.
+//!
+//! SQLite by default (a file in a temporary directory). With `TEST_DATABASE_URL` set to a
+//! PostgreSQL URL, each test gets a new database cloned from a migrated template; the
+//! template is named after the migrations, so a schema change makes a new one.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use attache_migrations::{Migrator, MigratorTrait};
+use attache_web::AppState;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use tower::ServiceExt;
+
+/// A database that exists for one test and is removed afterwards.
+pub struct TestDb {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs inside a test's runtime; use a thread with its own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    if let Ok(admin) = Database::connect(admin_url).await {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique_suffix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A fresh, migrated, empty database.
+pub async fn fresh_database() -> TestDb {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => fresh_postgres(&url).await,
+        _ => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}/test.db", dir.path().display());
+            let db = attache_web::db::connect(&url).await.unwrap();
+            Migrator::up(&db, None).await.unwrap();
+            db.close().await.unwrap();
+            TestDb {
+                url,
+                cleanup: Cleanup::Sqlite(dir),
+            }
+        }
+    }
+}
+
+async fn fresh_postgres(admin_url: &str) -> TestDb {
+    let names: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let hash = names
+        .join(",")
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    let template = format!("attache_tpl_{hash:016x}");
+    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap();
+
+    // One connection, so the advisory lock and its release happen on the same session.
+    let mut options = ConnectOptions::new(admin_url.to_owned());
+    options.max_connections(1).sqlx_logging(false);
+    let admin = Database::connect(options).await.unwrap();
+    admin
+        .execute_unprepared("SELECT pg_advisory_lock(8675309)")
+        .await
+        .unwrap();
+    let exists = admin
+        .query_one_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            format!("SELECT 1 FROM pg_database WHERE datname = '{template}'"),
+        ))
+        .await
+        .unwrap()
+        .is_some();
+    if !exists {
+        let building = format!("{template}_building");
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{building}\""))
+            .await
+            .unwrap();
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{building}\""))
+            .await
+            .unwrap();
+        let db = attache_web::db::connect(&format!("{base}/{building}"))
+            .await
+            .unwrap();
+        Migrator::up(&db, None).await.unwrap();
+        db.close().await.unwrap();
+        admin
+            .execute_unprepared(&format!(
+                "ALTER DATABASE \"{building}\" RENAME TO \"{template}\""
+            ))
+            .await
+            .unwrap();
+    }
+    let name = format!("attache_test_{}", unique_suffix());
+    admin
+        .execute_unprepared(&format!(
+            "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+        ))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared("SELECT pg_advisory_unlock(8675309)")
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    TestDb {
+        url: format!("{base}/{name}"),
+        cleanup: Cleanup::Postgres {
+            admin_url: admin_url.to_owned(),
+            name,
+        },
+    }
+}
+
+/// The seed data shipped in the repository.
+pub fn seed_roles() -> Vec<attache_core::Role> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seed-data");
+    attache_core::seed::load_dir(&dir).unwrap()
+}
+
+/// The application over a fresh database with the seed data loaded.
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub db: DatabaseConnection,
+    pub database: TestDb,
+}
+
+/// A response with its body read.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        let database = fresh_database().await;
+        let db = attache_web::db::connect(&database.url).await.unwrap();
+        attache_web::services::roles::sync_seed(&db, &seed_roles())
+            .await
+            .unwrap();
+        let state = AppState::new(db.clone()).await.unwrap();
+        TestApp {
+            router: attache_web::app(state.clone()),
+            state,
+            db,
+            database,
+        }
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
+        let mut req = Request::builder().method(method).uri(uri);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let response = self
+            .router
+            .clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        TestResponse {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> TestResponse {
+        self.request(Method::GET, uri, &[]).await
+    }
+}
