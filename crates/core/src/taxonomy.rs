@@ -110,34 +110,48 @@ impl Role {
     /// A boolean search string for job boards, built from the role's titles and synonyms.
     ///
     /// The first group names the track or field (synonyms and titles); the second asks for
-    /// the kind of person (the head nouns of the titles). Abbreviations of three characters
-    /// or fewer ("T2") are left out: on a job board they match far more than this role.
+    /// the kind of person (the head nouns of the titles). A name that contains a shorter
+    /// name as whole words is left out: job boards match phrases inside text, so "Track
+    /// Two" already finds "Track Two diplomacy". Abbreviations of three characters or fewer
+    /// ("T2") are left out too: on a job board they match far more than this role.
     pub fn sourcing_string(&self) -> String {
-        let mut names: Vec<&str> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for s in std::iter::once(&self.title)
+        let mut names: Vec<&str> = std::iter::once(&self.title)
             .chain(&self.titles)
             .chain(&self.synonyms)
-        {
-            let s = s.trim();
-            if s.chars().filter(|c| c.is_alphanumeric()).count() <= 3 {
-                continue;
-            }
+            .map(|s| s.trim())
+            .filter(|s| s.chars().filter(|c| c.is_alphanumeric()).count() > 3)
+            .collect();
+        // Shortest first, so a kept name can cover the longer ones after it; the sort is
+        // stable, so names of equal length keep the data's order.
+        names.sort_by_key(|s| s.chars().count());
+        let mut kept: Vec<&str> = Vec::new();
+        for name in names {
             // Job boards match literally, so "Track 2" and "Track II" are both needed.
-            if seen.insert(s.to_lowercase()) {
-                names.push(s);
+            let lower = name.to_lowercase();
+            if !kept
+                .iter()
+                .any(|k| contains_phrase(&lower, &k.to_lowercase()))
+            {
+                kept.push(name);
             }
         }
         let mut nouns: Vec<String> = Vec::new();
         for title in std::iter::once(&self.title).chain(&self.titles) {
-            if let Some(last) = title.split_whitespace().last() {
-                let noun = crate::search::normalize::singular(&last.to_lowercase());
-                if !nouns.contains(&noun) {
-                    nouns.push(noun);
-                }
+            // The head noun is the last word before any qualifier: "Desk Officer, Ministry
+            // of ..." and "Second Secretary (Political)" ask for an officer and a secretary.
+            let head = title.split([',', '(']).next().unwrap_or(title);
+            let Some(last) = head.split_whitespace().last() else {
+                continue;
+            };
+            if last.contains(['\'', '’']) {
+                continue; // "Chargé d'Affaires": no single head noun to search for
+            }
+            let noun = crate::search::normalize::singular(&last.to_lowercase());
+            if !nouns.contains(&noun) {
+                nouns.push(noun);
             }
         }
-        let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+        let quoted: Vec<String> = kept.iter().map(|n| format!("\"{n}\"")).collect();
         if nouns.is_empty() {
             format!("({})", quoted.join(" OR "))
         } else {
@@ -152,6 +166,15 @@ impl Role {
     ) -> impl Iterator<Item = &Question> {
         self.questions.iter().filter(move |q| q.level == level)
     }
+}
+
+/// Whether `phrase` occurs in `text` as whole words (both lower case).
+fn contains_phrase(text: &str, phrase: &str) -> bool {
+    text.match_indices(phrase).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + phrase.len()..].chars().next();
+        before.is_none_or(|c| !c.is_alphanumeric()) && after.is_none_or(|c| !c.is_alphanumeric())
+    })
 }
 
 /// Every role, with the search index over them.
@@ -265,10 +288,11 @@ mod tests {
             questions: vec![],
         };
         let s = role.sourcing_string();
+        // "Track II Facilitator" is covered by "Track II"; "T2" is too short to use.
         assert_eq!(
             s,
-            "(\"Track Two Diplomacy Practitioners\" OR \"Dialogue Facilitator\" OR \
-             \"Track II Facilitator\" OR \"Track II\" OR \"Track 2\") AND (practitioner OR facilitator)"
+            "(\"Track 2\" OR \"Track II\" OR \"Dialogue Facilitator\" OR \
+             \"Track Two Diplomacy Practitioners\") AND (practitioner OR facilitator)"
         );
         assert!(!s.contains("trak"), "hidden labels never appear");
     }

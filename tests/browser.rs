@@ -1,0 +1,160 @@
+//! A recruiter's first minutes, in real headless Chromium driven through WebDriver:
+//! search "track ii" on the home page, open the Track Two role, read its rubric.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Under CI a
+//! missing browser fails the test; elsewhere it is reported and skipped.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::net::TcpListener as StdListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+use support::TestApp;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// chromedriver, stopped when dropped.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn browser_available() -> bool {
+    if Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists() {
+        return true;
+    }
+    let message = format!(
+        "browser tests need {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)"
+    );
+    if std::env::var_os("CI").is_some() {
+        panic!("{message}");
+    }
+    eprintln!("SKIPPED: {message}");
+    false
+}
+
+async fn start_driver() -> (Driver, String) {
+    let port = free_port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let driver = Driver(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (driver, format!("http://127.0.0.1:{port}"))
+}
+
+#[tokio::test]
+async fn recruiter_finds_track_two_from_the_home_page_and_reads_its_rubric() {
+    if !browser_available() {
+        return;
+    }
+    let app = TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(attache_web::server::run(
+        listener,
+        app.state.clone(),
+        async move {
+            let _ = stopped.await;
+        },
+        Duration::from_secs(1),
+    ));
+
+    let (_driver, driver_url) = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }
+    });
+    let client = ClientBuilder::new(HttpConnector::new())
+        .capabilities(caps.as_object().unwrap().clone())
+        .connect(&driver_url)
+        .await
+        .expect("start a Chromium session");
+
+    let result = async {
+        client.goto(&format!("{base}/")).await?;
+        let search = client.find(Locator::Id("role-search")).await?;
+        search.send_keys("track ii").await?;
+        // htmx swaps the live results in as the recruiter types.
+        let first = client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#results ol.results li a.result-title"))
+            .await?;
+        assert_eq!(first.text().await?, "Track Two Diplomacy Practitioners");
+        let matched = client.find(Locator::Css("#results li mark")).await?;
+        assert_eq!(matched.text().await?, "Track II");
+        let url = client.current_url().await?;
+        let q = url
+            .query_pairs()
+            .find(|(k, _)| k == "q")
+            .map(|(_, v)| v.into_owned());
+        assert_eq!(
+            (url.path(), q.as_deref()),
+            ("/roles", Some("track ii")),
+            "the URL follows the search, so it can be shared"
+        );
+
+        first.click().await?;
+        let h1 = client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("article.role h1"))
+            .await?;
+        assert_eq!(h1.text().await?, "Track Two Diplomacy Practitioners");
+        let rubric = client.find(Locator::Css("table.rubric")).await?;
+        let caption = rubric.find(Locator::Css("caption")).await?;
+        assert_eq!(caption.text().await?, "Explains what makes it unofficial");
+        let anchors = rubric.find_all(Locator::Css("tbody td")).await?;
+        assert_eq!(anchors.len(), 4);
+        assert!(
+            anchors[3]
+                .text()
+                .await?
+                .starts_with("Explains the unofficial status and its trade-off")
+        );
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+
+    client.close().await.unwrap();
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    result.unwrap();
+}
