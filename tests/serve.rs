@@ -1,0 +1,149 @@
+//! `attache serve` as an operator runs it: a real process, a real port, real signals.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Start `attache serve` in `dir`, wait until it answers, and return it with its log so far.
+fn start(dir: &Path, port: u16) -> (Child, std::sync::mpsc::Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_attache"))
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--shutdown-grace-seconds",
+            "2",
+        ])
+        .current_dir(dir)
+        .env(
+            "ATTACHE_SEED_DIR",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("seed-data"),
+        )
+        .env_remove("ATTACHE_DATABASE_URL")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            let log: Vec<String> = rx.try_iter().collect();
+            panic!("attache serve exited with {status}:\n{}", log.join("\n"));
+        }
+        assert!(Instant::now() < deadline, "attache serve did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (child, rx)
+}
+
+/// GET over a connection that is then left open and idle (HTTP/1.1 keep-alive).
+fn get_keep_alive(port: u16, path: &str) -> (TcpStream, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n"
+    )
+    .unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut buf = [0u8; 4096];
+    let n = s.read(&mut buf).unwrap();
+    (s, String::from_utf8_lossy(&buf[..n]).into_owned())
+}
+
+fn sigterm_and_wait(child: &mut Child) -> Duration {
+    let started = Instant::now();
+    let ok = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "did not exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn serve_creates_the_database_loads_seed_data_and_stops_on_sigterm_despite_idle_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (mut child, log) = start(dir.path(), port);
+    assert!(
+        dir.path().join("data/attache.db").exists(),
+        "the default SQLite file is created"
+    );
+
+    let (idle, response) = get_keep_alive(port, "/api/v1/roles?q=track%20ii");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("track-two-diplomacy-practitioner"));
+
+    let took = sigterm_and_wait(&mut child);
+    drop(idle);
+    assert!(
+        took < Duration::from_secs(5),
+        "took {took:?} with a 2 s grace period"
+    );
+    let lines: Vec<String> = log.try_iter().collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("seed data loaded") && l.contains("created=6")),
+        "{lines:?}"
+    );
+
+    // A restart finds everything in place and changes nothing.
+    let (mut child, log) = start(dir.path(), port);
+    sigterm_and_wait(&mut child);
+    let lines: Vec<String> = log.try_iter().collect();
+    assert!(
+        lines.iter().any(|l| l.contains("created=0")
+            && l.contains("updated=0")
+            && l.contains("unchanged=6")),
+        "{lines:?}"
+    );
+}
+
+/// Logs carry the method and path of each request, never the query string.
+#[test]
+fn request_logs_leave_out_query_strings() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (mut child, log) = start(dir.path(), port);
+    let (_s, response) = get_keep_alive(port, "/roles?q=Jane%20Candidate%20Secret");
+    assert!(response.starts_with("HTTP/1.1 200"));
+    sigterm_and_wait(&mut child);
+    let lines: Vec<String> = log.try_iter().collect();
+    assert!(lines.iter().any(|l| l.contains("path=/roles")), "{lines:?}");
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains("Jane") || l.contains("Secret")),
+        "{lines:?}"
+    );
+}
