@@ -78,3 +78,36 @@ pub fn render_error_page(status: StatusCode, message: &str) -> String {
         .render("error.html", ctx)
         .unwrap_or_else(|_| format!("{status}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Release builds render from the bundle `build.rs` embeds; debug builds read the files.
+    /// Every template file must be in the bundle, or release builds fail at render time.
+    #[test]
+    fn every_template_is_embedded_for_release_builds() {
+        let mut env = minijinja::Environment::new();
+        minijinja_embed::load_templates!(&mut env);
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../templates");
+        let mut stack = vec![root.clone()];
+        let mut count = 0;
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    let name = path
+                        .strip_prefix(&root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    assert!(env.get_template(&name).is_ok(), "{name} is not embedded");
+                    count += 1;
+                }
+            }
+        }
+        assert!(count >= 6, "found only {count} templates");
+    }
+}
