@@ -1,4 +1,18 @@
 //! sea-orm entities: plain table mappings, no behaviour. Queries live in `services`.
 
+pub mod api_tokens;
+pub mod applications;
+pub mod audit_events;
+pub mod candidates;
+pub mod decisions;
+pub mod interviews;
+pub mod kit_questions;
+pub mod mail_outbox;
+pub mod panel_members;
 pub mod question_bank_versions;
+pub mod ratings;
+pub mod requisitions;
 pub mod roles;
+pub mod scorecards;
+pub mod sessions;
+pub mod users;

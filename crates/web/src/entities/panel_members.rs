@@ -1,0 +1,24 @@
+//! `panel_members`: who interviews in an interview.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "panel_members")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub interview_id: i32,
+    pub user_id: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::interviews::Entity",
+        from = "Column::InterviewId",
+        to = "super::interviews::Column::Id"
+    )]
+    Interview,
+}
+
+impl ActiveModelBehavior for ActiveModel {}
