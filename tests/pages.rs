@@ -111,6 +111,11 @@ async fn role_page_shows_everything_a_recruiter_needs() {
     assert!(b.contains("What is your understanding of Track Two Diplomacy and how does it differ from official diplomacy?"));
     assert!(b.contains("<caption>Explains what makes it unofficial</caption>"));
     assert!(b.contains("4 · exceeds"));
+    // On narrow screens the table stacks; each anchor then carries its level itself.
+    assert!(
+        b.contains(r#"<td data-level="1 · does not meet">"#),
+        "anchors keep their level when stacked"
+    );
     assert!(!b.contains("trak two"), "hidden labels are never shown");
 }
 
