@@ -161,3 +161,39 @@ async fn health_and_readiness() {
     let r = app.get("/readyz").await;
     assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ready"));
 }
+
+/// Every response carries the security headers: pages, API, errors and assets alike.
+#[tokio::test]
+async fn security_headers_are_on_every_response() {
+    let app = TestApp::new().await;
+    for uri in [
+        "/",
+        "/roles/diplomat",
+        "/api/v1/roles?q=diplomat",
+        "/nowhere",
+        "/healthz",
+    ] {
+        let r = app.get(uri).await;
+        let csp = r.header("content-security-policy");
+        assert!(csp.contains("script-src 'self'"), "{uri}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{uri}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{uri}");
+        assert_eq!(r.header("x-content-type-options"), "nosniff", "{uri}");
+        assert_eq!(r.header("referrer-policy"), "same-origin", "{uri}");
+        assert_eq!(r.header("x-frame-options"), "DENY", "{uri}");
+    }
+}
+
+/// Pages carry no inline script, so the CSP can forbid it.
+#[tokio::test]
+async fn pages_have_no_inline_script() {
+    let app = TestApp::new().await;
+    for uri in ["/", "/roles?q=track+ii", "/roles/diplomat", "/nowhere"] {
+        let body = app.get(uri).await.body;
+        for tag in body.match_indices("<script").map(|(i, _)| &body[i..]) {
+            let open = &tag[..tag.find('>').unwrap()];
+            assert!(open.contains(" src="), "{uri}: inline script {open}");
+        }
+        assert!(!body.contains(" onclick="), "{uri}: inline handler");
+    }
+}

@@ -6,6 +6,7 @@ pub mod db;
 pub mod entities;
 pub mod error;
 pub mod routes;
+pub mod security;
 pub mod server;
 pub mod services;
 pub mod state;

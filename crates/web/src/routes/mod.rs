@@ -36,7 +36,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 pub fn app(state: AppState) -> Router {
     let (api, openapi) = api().split_for_parts();
     let openapi = Arc::new(openapi.to_pretty_json().unwrap_or_else(|_| "{}".to_owned()));
-    Router::new()
+    let router = Router::new()
         .merge(home::router())
         .merge(roles::router())
         .merge(health::router())
@@ -45,10 +45,20 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/api/openapi.json",
             get(move || async move {
-                ([(header::CONTENT_TYPE, "application/json")], openapi.as_str().to_owned())
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    openapi.as_str().to_owned(),
+                )
             }),
         )
-        .fallback(not_found)
+        .fallback(not_found);
+    let [csp, nosniff, frame, referrer, coop] = crate::security::headers();
+    router
+        .layer(csp)
+        .layer(nosniff)
+        .layer(frame)
+        .layer(referrer)
+        .layer(coop)
         .layer(
             // Method and path only: query strings may carry what a recruiter searched for.
             TraceLayer::new_for_http()
