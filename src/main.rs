@@ -9,6 +9,8 @@ use attache_core::rubric::LEVEL_NAMES;
 use attache_core::search::SearchResponse;
 use attache_core::{Level, Role, RoleDetail, Taxonomy, seed};
 use attache_migrations::{Migrator, MigratorTrait};
+use attache_web::auth::UserRole;
+use attache_web::auth::password::Passwords;
 use attache_web::config::{Config, Overrides};
 use clap::{Parser, Subcommand};
 
@@ -62,12 +64,46 @@ enum Command {
     },
     /// Apply every pending database migration, then exit.
     Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
     /// Check or inspect the seed data.
     #[command(subcommand)]
     SeedData(SeedDataCommand),
     /// Search and show roles (reads the seed data directly; no database needed).
     #[command(subcommand)]
     Roles(RolesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UsersCommand {
+    /// Add a user. The password comes from ATTACHE_PASSWORD; without it one is generated
+    /// and printed once.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, recruiter, interviewer or hiring_manager.
+        #[arg(long)]
+        role: UserRole,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokensCommand {
+    /// Issue an API token for a user and print it once; only its hash is stored.
+    /// Use it as `Authorization: Bearer TOKEN`.
+    Issue {
+        #[arg(long)]
+        email: String,
+        /// What the token is for, to tell tokens apart later.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -138,14 +174,53 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Migrate => {
             let config = config(overrides)?;
             init_logging();
-            runtime()?.block_on(async {
-                let db = attache_web::db::connect(&config.database_url).await?;
-                Migrator::up(&db, None).await?;
-                anyhow::Ok(())
-            })?;
+            runtime()?.block_on(migrated(&config.database_url))?;
             println!(
                 "migrated {}",
                 attache_web::server::redact(&config.database_url)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Users(UsersCommand::Add { email, name, role }) => {
+            let config = config(overrides)?;
+            let (password, generated) = match std::env::var("ATTACHE_PASSWORD") {
+                Ok(p) if !p.is_empty() => (p, false),
+                _ => (attache_web::auth::generate_password(), true),
+            };
+            let user = runtime()?.block_on(async {
+                let db = migrated(&config.database_url).await?;
+                let hash = Passwords::production().hash(password.clone()).await?;
+                anyhow::Ok(
+                    attache_web::services::users::create(
+                        &db,
+                        &email,
+                        &name,
+                        role,
+                        Some(hash),
+                        None,
+                    )
+                    .await?,
+                )
+            })?;
+            println!("added {} <{}> as {}", user.name, user.email, user.role);
+            if generated {
+                println!("password (shown once, store it now): {password}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tokens(TokensCommand::Issue { email, name }) => {
+            let config = config(overrides)?;
+            let token = runtime()?.block_on(async {
+                let db = migrated(&config.database_url).await?;
+                let user = attache_web::services::users::find_by_email(&db, &email)
+                    .await?
+                    .filter(|u| u.active)
+                    .ok_or_else(|| anyhow::anyhow!("no active user has the email {email:?}; add one with `attache users add`"))?;
+                anyhow::Ok(attache_web::services::api_tokens::issue(&db, user.id, &name, None).await?)
+            })?;
+            println!("{token}");
+            eprintln!(
+                "This token is shown once; only its hash is stored. Use it as `Authorization: Bearer TOKEN`."
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -182,6 +257,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Connect and bring the schema up to date, so commands work on a fresh database.
+async fn migrated(url: &str) -> Result<sea_orm::DatabaseConnection> {
+    let db = attache_web::db::connect(url).await.with_context(|| {
+        format!(
+            "cannot open the database {}",
+            attache_web::server::redact(url)
+        )
+    })?;
+    Migrator::up(&db, None)
+        .await
+        .context("migrating the database")?;
+    Ok(db)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

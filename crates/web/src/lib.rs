@@ -1,6 +1,7 @@
 //! Attaché's web application and JSON API: `app(state)` builds the router; `serve` runs it.
 
 pub mod assets;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod entities;

@@ -1,4 +1,7 @@
 //! Business operations over the database, one module per resource. Services take a
 //! connection and return domain types; they know nothing of HTTP.
 
+pub mod api_tokens;
+pub mod audit;
 pub mod roles;
+pub mod users;

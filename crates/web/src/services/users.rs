@@ -1,0 +1,129 @@
+//! Users: creating them and finding them.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
+};
+use serde_json::json;
+
+use crate::auth::UserRole;
+use crate::db::begin_write;
+use crate::entities::users;
+use crate::services::audit;
+
+/// Why a user could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("{0:?} is not an email address")]
+    InvalidEmail(String),
+    #[error("a name is required")]
+    MissingName,
+    #[error("a user with the email {0:?} already exists")]
+    EmailTaken(String),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// Trimmed and lower-cased, so one person has one account whatever the capitals.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// A plausible address: one `@` with text either side, a dot in the domain, no spaces.
+pub fn is_valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !email.chars().any(char::is_whitespace)
+        && email.len() <= 254
+}
+
+/// Create a user; `actor_id` is who did it (`None` for the command line).
+///
+/// # Errors
+/// A bad email or name, an email already in use, or a database failure; nothing is
+/// written then.
+pub async fn create(
+    db: &DatabaseConnection,
+    email: &str,
+    name: &str,
+    role: UserRole,
+    password_hash: Option<String>,
+    actor_id: Option<i32>,
+) -> Result<users::Model, UserError> {
+    let email = normalize_email(email);
+    if !is_valid_email(&email) {
+        return Err(UserError::InvalidEmail(email));
+    }
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(UserError::MissingName);
+    }
+    let now = Utc::now();
+    let txn = begin_write(db).await?;
+    let user = users::ActiveModel {
+        email: Set(email.clone()),
+        name: Set(name.to_owned()),
+        role: Set(role.as_str().to_owned()),
+        password_hash: Set(password_hash),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => UserError::EmailTaken(email.clone()),
+        _ => UserError::Database(e),
+    })?;
+    audit::record(
+        &txn,
+        actor_id,
+        "user.create",
+        "user",
+        Some(user.id),
+        json!({"role": role.as_str()}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// The user with this email, if any.
+///
+/// # Errors
+/// The database failed.
+pub async fn find_by_email(
+    db: &DatabaseConnection,
+    email: &str,
+) -> Result<Option<users::Model>, DbErr> {
+    users::Entity::find()
+        .filter(users::Column::Email.eq(normalize_email(email)))
+        .one(db)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn emails_are_checked_and_normalised() {
+        assert_eq!(
+            super::normalize_email("  Ana@Example.ORG "),
+            "ana@example.org"
+        );
+        for ok in ["a@b.co", "first.last+tag@mfa.gov.uk"] {
+            assert!(super::is_valid_email(ok), "{ok}");
+        }
+        for bad in [
+            "", "a", "a@b", "@b.co", "a@.co", "a b@c.co", "a@b.co.", "a@b@c.co",
+        ] {
+            assert!(!super::is_valid_email(bad), "{bad}");
+        }
+    }
+}
