@@ -76,6 +76,7 @@ async fn recruiter_finds_track_two_from_the_home_page_and_reads_its_rubric() {
         return;
     }
     let app = TestApp::new().await;
+    let user = app.add_user(attache_web::auth::UserRole::Recruiter).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -108,8 +109,28 @@ async fn recruiter_finds_track_two_from_the_home_page_and_reads_its_rubric() {
         .expect("start a Chromium session");
 
     let result = async {
+        // Signed out, the home page sends the recruiter to sign in, then back.
         client.goto(&format!("{base}/")).await?;
-        let search = client.find(Locator::Id("role-search")).await?;
+        client
+            .find(Locator::Id("email"))
+            .await?
+            .send_keys(&user.email)
+            .await?;
+        client
+            .find(Locator::Id("password"))
+            .await?
+            .send_keys(&user.password)
+            .await?;
+        client
+            .find(Locator::Css("form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let search = client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("role-search"))
+            .await?;
         search.send_keys("track ii").await?;
         // htmx swaps the live results in as the recruiter types.
         let first = client

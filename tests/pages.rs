@@ -4,12 +4,13 @@
 
 mod support;
 
+use attache_web::auth::UserRole;
 use axum::http::{Method, StatusCode};
 use support::TestApp;
 
 #[tokio::test]
 async fn home_page_has_the_search_form_and_every_role() {
-    let app = TestApp::new().await;
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
     let r = app.get("/").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.header("content-type").starts_with("text/html"));
@@ -30,7 +31,7 @@ async fn home_page_has_the_search_form_and_every_role() {
 /// Without JavaScript the form submits to /roles and gets a whole page of results.
 #[tokio::test]
 async fn search_page_without_javascript_shows_highlighted_results() {
-    let app = TestApp::new().await;
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
     let r = app.get("/roles?q=back-channel+negotiator").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("<!doctype html>"));
@@ -44,7 +45,7 @@ async fn search_page_without_javascript_shows_highlighted_results() {
 
 #[tokio::test]
 async fn htmx_search_gets_only_the_results_fragment() {
-    let app = TestApp::new().await;
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
     let r = app
         .request(Method::GET, "/roles?q=track+ii", &[("hx-request", "true")])
         .await;
@@ -55,7 +56,7 @@ async fn htmx_search_gets_only_the_results_fragment() {
 
 #[tokio::test]
 async fn search_for_nothing_relevant_says_so() {
-    let app = TestApp::new().await;
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
     let r = app
         .request(
             Method::GET,
@@ -73,7 +74,7 @@ async fn search_for_nothing_relevant_says_so() {
 /// Candidate-supplied and query text is escaped, never interpreted.
 #[tokio::test]
 async fn query_text_is_escaped() {
-    let app = TestApp::new().await;
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
     let r = app
         .get("/roles?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
         .await;
@@ -83,7 +84,7 @@ async fn query_text_is_escaped() {
 
 #[tokio::test]
 async fn role_page_shows_everything_a_recruiter_needs() {
-    let app = TestApp::new().await;
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
     let r = app.get("/roles/track-two-diplomacy-practitioner").await;
     assert_eq!(r.status, StatusCode::OK);
     let b = &r.body;
@@ -121,7 +122,7 @@ async fn role_page_shows_everything_a_recruiter_needs() {
 
 #[tokio::test]
 async fn unknown_pages_get_an_html_404() {
-    let app = TestApp::new().await;
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
     for uri in ["/roles/pastry-chef", "/nowhere"] {
         let r = app.get(uri).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
@@ -132,7 +133,7 @@ async fn unknown_pages_get_an_html_404() {
 
 #[tokio::test]
 async fn static_assets_are_served_with_long_cache_headers() {
-    let app = TestApp::new().await;
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
     let home = app.get("/").await.body;
     let start = home.find("/static/htmx-").unwrap();
     let url = home[start..].split('"').next().unwrap();
@@ -156,7 +157,7 @@ async fn static_assets_are_served_with_long_cache_headers() {
 
 #[tokio::test]
 async fn health_and_readiness() {
-    let app = TestApp::new().await;
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
     assert_eq!(app.get("/healthz").await.body, "ok");
     let r = app.get("/readyz").await;
     assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ready"));
@@ -165,7 +166,7 @@ async fn health_and_readiness() {
 /// Every response carries the security headers: pages, API, errors and assets alike.
 #[tokio::test]
 async fn security_headers_are_on_every_response() {
-    let app = TestApp::new().await;
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
     for uri in [
         "/",
         "/roles/diplomat",
@@ -187,7 +188,7 @@ async fn security_headers_are_on_every_response() {
 /// Pages carry no inline script, so the CSP can forbid it.
 #[tokio::test]
 async fn pages_have_no_inline_script() {
-    let app = TestApp::new().await;
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
     for uri in ["/", "/roles?q=track+ii", "/roles/diplomat", "/nowhere"] {
         let body = app.get(uri).await.body;
         for tag in body.match_indices("<script").map(|(i, _)| &body[i..]) {

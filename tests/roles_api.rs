@@ -4,12 +4,13 @@
 
 mod support;
 
+use attache_web::auth::UserRole;
 use axum::http::StatusCode;
 use support::TestApp;
 
 #[tokio::test]
 async fn search_puts_track_two_first_for_track_ii() {
-    let app = TestApp::new().await;
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
     let r = app.get("/api/v1/roles?q=track%20ii&limit=2").await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.header("content-type"), "application/json");
@@ -18,7 +19,7 @@ async fn search_puts_track_two_first_for_track_ii() {
 
 #[tokio::test]
 async fn search_for_an_unrelated_job_returns_no_results() {
-    let app = TestApp::new().await;
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
     let r = app.get("/api/v1/roles?q=pastry+chef").await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(
@@ -29,7 +30,7 @@ async fn search_for_an_unrelated_job_returns_no_results() {
 
 #[tokio::test]
 async fn search_without_a_query_or_with_a_bad_limit_is_a_clear_400() {
-    let app = TestApp::new().await;
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
     for (uri, code) in [
         ("/api/v1/roles", "missing_query"),
         ("/api/v1/roles?q=%20", "missing_query"),
@@ -46,7 +47,7 @@ async fn search_without_a_query_or_with_a_bad_limit_is_a_clear_400() {
 
 #[tokio::test]
 async fn role_has_the_api_shape_and_the_bank_version() {
-    let app = TestApp::new().await;
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
     let r = app.get("/api/v1/roles/diplomat").await;
     assert_eq!(r.status, StatusCode::OK);
     let v = r.json();
@@ -74,7 +75,7 @@ async fn role_has_the_api_shape_and_the_bank_version() {
 
 #[tokio::test]
 async fn unknown_role_and_unknown_api_path_are_json_404s() {
-    let app = TestApp::new().await;
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
     for uri in ["/api/v1/roles/pastry-chef", "/api/v1/nothing"] {
         let r = app.get(uri).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{uri}");
@@ -85,7 +86,7 @@ async fn unknown_role_and_unknown_api_path_are_json_404s() {
 /// The OpenAPI document is generated from the handlers and describes both operations.
 #[tokio::test]
 async fn openapi_document_describes_the_role_operations() {
-    let app = TestApp::new().await;
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
     let r = app.get("/api/openapi.json").await;
     assert_eq!(r.status, StatusCode::OK);
     let v = r.json();

@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use attache_migrations::{Migrator, MigratorTrait};
 use attache_web::AppState;
+use attache_web::auth::UserRole;
+use attache_web::auth::password::Passwords;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
@@ -170,6 +172,48 @@ pub struct TestApp {
     pub state: AppState,
     pub db: DatabaseConnection,
     pub database: TestDb,
+    /// The signed-in session requests are sent with, if any.
+    pub session: Option<Signed>,
+    /// The user `with_user` created last.
+    pub user: Option<TestUser>,
+}
+
+/// A session cookie and its CSRF token.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// A user made for a test, with the password to sign in.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: i32,
+    pub email: String,
+    pub password: String,
+    pub role: UserRole,
+}
+
+pub const PASSWORD: &str = "a test password, long enough";
+
+/// The `name=value` of the session cookie a response sets, if it sets one.
+pub fn session_cookie(r: &TestResponse) -> Option<String> {
+    r.headers.get_all("set-cookie").iter().find_map(|v| {
+        let v = v.to_str().ok()?;
+        let pair = v.split(';').next()?;
+        pair.starts_with(&format!("{}=", attache_web::routes::SESSION_COOKIE))
+            .then(|| pair.to_owned())
+    })
+}
+
+/// The CSRF token in a page's forms.
+pub fn csrf_in(html: &str) -> String {
+    let marker = r#"name="csrf_token" value=""#;
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no CSRF field in {html}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
 }
 
 /// A response with its body read.
@@ -200,29 +244,132 @@ impl TestApp {
         attache_web::services::roles::sync_seed(&db, &seed_roles())
             .await
             .unwrap();
-        let state = AppState::new(db.clone()).await.unwrap();
+        let state = AppState::new(db.clone(), Passwords::for_tests())
+            .await
+            .unwrap();
         TestApp {
             router: attache_web::app(state.clone()),
             state,
             db,
             database,
+            session: None,
+            user: None,
         }
     }
 
+    /// Add a user with this role and sign in as them; later requests carry the session.
+    pub async fn with_user(mut self, role: UserRole) -> TestApp {
+        let user = self.add_user(role).await;
+        self.session = Some(self.sign_in(&user.email, &user.password).await);
+        self.user = Some(user);
+        self
+    }
+
+    /// Send later requests without any session.
+    pub fn anonymous(mut self) -> TestApp {
+        self.session = None;
+        self
+    }
+
+    /// Create a user with this role (and the test password) without signing in.
+    pub async fn add_user(&self, role: UserRole) -> TestUser {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let email = format!("{}-{n}@example.org", role.as_str().replace('_', "-"));
+        let hash = self
+            .state
+            .passwords
+            .hash(PASSWORD.to_owned())
+            .await
+            .unwrap();
+        let name = format!("Test {role}");
+        let user =
+            attache_web::services::users::create(&self.db, &email, &name, role, Some(hash), None)
+                .await
+                .unwrap();
+        TestUser {
+            id: user.id,
+            email,
+            password: PASSWORD.to_owned(),
+            role,
+        }
+    }
+
+    /// Sign in through the form, as a browser would, and return the new session.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Signed {
+        let page = self.send(Method::GET, "/sign-in", &[], None, None).await;
+        let cookie = session_cookie(&page).expect("the sign-in page starts a session");
+        let csrf = csrf_in(&page.body);
+        let form = format!(
+            "email={}&password={}&csrf_token={csrf}",
+            urlencode(email),
+            urlencode(password)
+        );
+        let form_type = [("content-type", "application/x-www-form-urlencoded")];
+        let r = self
+            .send(
+                Method::POST,
+                "/sign-in",
+                &form_type,
+                Some(&cookie),
+                Some(form),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "sign-in failed: {}",
+            r.body
+        );
+        let cookie = session_cookie(&r).expect("signing in rotates the session id");
+        let home = self.send(Method::GET, "/", &[], Some(&cookie), None).await;
+        Signed {
+            csrf: csrf_in(&home.body),
+            cookie,
+        }
+    }
+
+    /// A request with the current session, if any.
     pub async fn request(
         &self,
         method: Method,
         uri: &str,
         headers: &[(&str, &str)],
     ) -> TestResponse {
+        let cookie = self.session.as_ref().map(|s| s.cookie.clone());
+        self.send(method, uri, headers, cookie.as_deref(), None)
+            .await
+    }
+
+    /// A form POST with the current session and its CSRF token.
+    pub async fn post_form(&self, uri: &str, form: &str) -> TestResponse {
+        let s = self.session.clone().expect("post_form needs with_user");
+        let sep = if form.is_empty() { "" } else { "&" };
+        let body = format!("{form}{sep}csrf_token={}", s.csrf);
+        let form_type = [("content-type", "application/x-www-form-urlencoded")];
+        self.send(Method::POST, uri, &form_type, Some(&s.cookie), Some(body))
+            .await
+    }
+
+    /// The lowest level: method, URI, headers, an optional cookie and body.
+    pub async fn send(
+        &self,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+        cookie: Option<&str>,
+        body: Option<String>,
+    ) -> TestResponse {
         let mut req = Request::builder().method(method).uri(uri);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
         let response = self
             .router
             .clone()
-            .oneshot(req.body(Body::empty()).unwrap())
+            .oneshot(req.body(body.map_or_else(Body::empty, Body::from)).unwrap())
             .await
             .unwrap();
         let status = response.status();
@@ -238,4 +385,31 @@ impl TestApp {
     pub async fn get(&self, uri: &str) -> TestResponse {
         self.request(Method::GET, uri, &[]).await
     }
+
+    /// GET with `Authorization: Bearer TOKEN` and no session.
+    pub async fn get_with_token(&self, uri: &str, token: &str) -> TestResponse {
+        let auth = format!("Bearer {token}");
+        self.send(Method::GET, uri, &[("authorization", &auth)], None, None)
+            .await
+    }
+
+    /// An API token for a new user with this role.
+    pub async fn token(&self, role: UserRole) -> String {
+        let user = self.add_user(role).await;
+        attache_web::services::api_tokens::issue(&self.db, user.id, "test", None)
+            .await
+            .unwrap()
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

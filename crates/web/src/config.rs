@@ -19,6 +19,9 @@ pub struct Config {
     pub seed_dir: PathBuf,
     /// How long in-flight requests get to finish after SIGTERM or Ctrl-C.
     pub shutdown_grace: Duration,
+    /// Mark cookies Secure: set when users reach Attaché over HTTPS (directly or through
+    /// a TLS-terminating proxy).
+    pub secure_cookies: bool,
 }
 
 /// Settings given on the command line or in the environment; `None` means not given.
@@ -28,6 +31,7 @@ pub struct Overrides {
     pub bind: Option<SocketAddr>,
     pub seed_dir: Option<PathBuf>,
     pub shutdown_grace_seconds: Option<u64>,
+    pub secure_cookies: Option<bool>,
 }
 
 /// The optional `attache.toml`; every key is optional.
@@ -38,6 +42,7 @@ struct FileConfig {
     bind: Option<SocketAddr>,
     seed_dir: Option<PathBuf>,
     shutdown_grace_seconds: Option<u64>,
+    secure_cookies: Option<bool>,
 }
 
 /// The configuration file could not be used.
@@ -88,6 +93,10 @@ impl Config {
                     .or(from_file.shutdown_grace_seconds)
                     .unwrap_or(10),
             ),
+            secure_cookies: overrides
+                .secure_cookies
+                .or(from_file.secure_cookies)
+                .unwrap_or(false),
         })
     }
 }

@@ -14,6 +14,18 @@ pub enum AppError {
     /// Nothing is at this address.
     #[error("{0}")]
     NotFound(String),
+    /// Nobody is signed in, or the credentials are wrong.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Signed in, but not allowed to do this.
+    #[error("You do not have access to this.")]
+    Forbidden,
+    /// A state-changing request without a valid CSRF token.
+    #[error("{0}")]
+    CsrfRejected(String),
+    /// Too many attempts; try again after this many seconds.
+    #[error("Too many attempts. Try again in {0} seconds.")]
+    RateLimited(u64),
     /// The request itself is wrong; the message says how to fix it.
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
@@ -36,6 +48,9 @@ impl AppError {
     fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::CsrfRejected(_) => StatusCode::FORBIDDEN,
+            AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -44,6 +59,10 @@ impl AppError {
     fn code(&self) -> &'static str {
         match self {
             AppError::NotFound(_) => "not_found",
+            AppError::Unauthenticated(_) => "unauthenticated",
+            AppError::Forbidden => "forbidden",
+            AppError::CsrfRejected(_) => "csrf",
+            AppError::RateLimited(_) => "rate_limited",
             AppError::BadRequest { code, .. } => code,
             AppError::Database(_) | AppError::Internal(_) => "internal",
         }
@@ -65,10 +84,29 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let retry = self.retry_after();
         let message = self.public_message();
         let page = crate::templates::render_error_page(status, &message);
-        (status, Html(page)).into_response()
+        with_retry_after((status, Html(page)).into_response(), retry)
     }
+}
+
+impl AppError {
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited(s) => Some(*s),
+            _ => None,
+        }
+    }
+}
+
+fn with_retry_after(mut r: Response, seconds: Option<u64>) -> Response {
+    if let Some(s) = seconds
+        && let Ok(v) = axum::http::HeaderValue::from_str(&s.to_string())
+    {
+        r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+    }
+    r
 }
 
 /// The API's error response: `{"error": {"code", "message"}}`.
@@ -84,7 +122,8 @@ impl<E: Into<AppError>> From<E> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.0.status();
+        let retry = self.0.retry_after();
         let body = json!({"error": {"code": self.0.code(), "message": self.0.public_message()}});
-        (status, Json(body)).into_response()
+        with_retry_after((status, Json(body)).into_response(), retry)
     }
 }

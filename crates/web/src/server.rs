@@ -36,7 +36,9 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
         new_bank_versions = report.new_versions,
         "seed data loaded"
     );
-    AppState::new(db).await
+    let mut state = AppState::new(db, crate::auth::password::Passwords::production()).await?;
+    state.secure_cookies = config.secure_cookies;
+    Ok(state)
 }
 
 /// Serve until SIGTERM or Ctrl-C, then let in-flight requests finish for at most the
@@ -51,6 +53,18 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     let addr = listener.local_addr()?;
+    // Expired sessions are removed every hour by whichever instance is running.
+    let store = crate::auth::session_store::DbSessionStore::new(state.db.clone());
+    tokio::spawn(async move {
+        use tower_sessions::session_store::ExpiredDeletion;
+        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            if let Err(e) = store.delete_expired().await {
+                tracing::warn!(error = %e, "could not remove expired sessions");
+            }
+        }
+    });
     tracing::info!(%addr, startup_ms = started.elapsed().as_millis() as u64, "listening on http://{addr}");
     run(listener, state, shutdown_signal(), config.shutdown_grace).await
 }

@@ -5,12 +5,17 @@ use std::sync::Arc;
 use attache_core::Taxonomy;
 use sea_orm::DatabaseConnection;
 
+use crate::auth::password::Passwords;
+
 /// Shared, cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
     /// Every role and the search index over them, loaded from the database at start-up.
     pub taxonomy: Arc<Taxonomy>,
+    pub passwords: Passwords,
+    /// Whether session cookies are marked Secure.
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -18,11 +23,13 @@ impl AppState {
     ///
     /// # Errors
     /// The roles cannot be read from the database.
-    pub async fn new(db: DatabaseConnection) -> anyhow::Result<Self> {
+    pub async fn new(db: DatabaseConnection, passwords: Passwords) -> anyhow::Result<Self> {
         let roles = crate::services::roles::load_all(&db).await?;
         Ok(AppState {
             db,
             taxonomy: Arc::new(Taxonomy::new(roles)),
+            passwords,
+            secure_cookies: false,
         })
     }
 }

@@ -1,6 +1,9 @@
 //! Who is asking: passwords, users' roles and API tokens.
 
+pub mod csrf;
+pub mod current;
 pub mod password;
+pub mod session_store;
 pub mod tokens;
 
 use std::fmt;

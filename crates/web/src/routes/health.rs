@@ -1,16 +1,19 @@
 //! `/healthz` (the process is up) and `/readyz` (the database answers).
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
 
+use super::access::{Access, Routes};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/healthz", Access::Public, healthy)
+        .get("/readyz", Access::Public, ready)
+}
+
+async fn healthy() -> &'static str {
+    "ok"
 }
 
 async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {

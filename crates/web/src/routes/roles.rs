@@ -2,24 +2,25 @@
 
 use attache_core::RoleDetail;
 use attache_core::search::{MAX_LIMIT, SearchResponse, highlight};
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Html;
-use axum::routing::get;
-use axum::{Json, Router};
 use minijinja::context;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::access::{Access, Routes};
+use super::page::Page;
 use crate::error::{ApiError, AppError, Result};
 use crate::state::AppState;
 use crate::templates::templates;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/roles", get(search_page))
-        .route("/roles/{slug}", get(role_page))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/roles", Access::SignedIn, search_page)
+        .get("/roles/{slug}", Access::SignedIn, role_page)
 }
 
 pub fn api_router() -> OpenApiRouter<AppState> {
@@ -106,6 +107,7 @@ async fn get_role(
 /// The search page; htmx requests get just the results fragment.
 async fn search_page(
     State(state): State<AppState>,
+    page: Page,
     headers: HeaderMap,
     Query(params): Query<SearchParams>,
 ) -> Result<Html<String>> {
@@ -124,7 +126,7 @@ async fn search_page(
             }
         })
         .collect();
-    let ctx = context! { q, results, searched => !q.trim().is_empty() };
+    let ctx = context! { page, q, results, searched => !q.trim().is_empty() };
     let name = if super::is_htmx(&headers) {
         "roles/_results.html"
     } else {
@@ -136,6 +138,7 @@ async fn search_page(
 /// A role: what it is, what it is called, and its interview questions with rubrics.
 async fn role_page(
     State(state): State<AppState>,
+    page: Page,
     Path(slug): Path<String>,
 ) -> Result<Html<String>> {
     let role = state
@@ -157,6 +160,7 @@ async fn role_page(
         })
         .collect();
     let ctx = context! {
+        page,
         role => detail,
         levels,
         level_names => attache_core::rubric::LEVEL_NAMES,

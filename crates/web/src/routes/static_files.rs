@@ -1,17 +1,15 @@
 //! Static files compiled into the binary, cached for a year (their URLs carry a content hash).
 
-use axum::Router;
 use axum::extract::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 
+use super::access::{Access, Routes};
 use crate::assets::assets;
 use crate::error::AppError;
-use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/static/{file}", get(serve))
+pub fn routes() -> Routes {
+    Routes::new().get("/static/{file}", Access::Public, serve)
 }
 
 async fn serve(Path(file): Path<String>) -> Response {

@@ -1,0 +1,224 @@
+//! Who made this request: a signed-in session or an API token. `authenticate` runs on
+//! every request and leaves a [`Caller`] for handlers and access checks.
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use sea_orm::EntityTrait;
+use serde::Serialize;
+use tower_sessions::Session;
+
+use crate::auth::UserRole;
+use crate::entities::users;
+use crate::error::{ApiError, AppError};
+use crate::state::AppState;
+
+/// Session key of the signed-in user's id.
+pub const USER_ID: &str = "user_id";
+/// Session key of when the user signed in (Unix seconds), for the absolute expiry.
+pub const SIGNED_IN_AT: &str = "signed_in_at";
+/// However active, a session ends this long after sign-in.
+pub const ABSOLUTE_EXPIRY_SECONDS: i64 = 7 * 24 * 3600;
+
+/// A signed-in user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CurrentUser {
+    pub id: i32,
+    pub email: String,
+    pub name: String,
+    #[serde(serialize_with = "role_str")]
+    pub role: UserRole,
+}
+
+fn role_str<S: serde::Serializer>(r: &UserRole, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(r.as_str())
+}
+
+/// How the caller proved who they are. Bearer requests are exempt from CSRF checks:
+/// a browser never attaches the header by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Session,
+    Bearer,
+}
+
+/// The caller of a request, if any.
+#[derive(Debug, Clone, Default)]
+pub struct Caller(pub Option<(CurrentUser, Via)>);
+
+impl Caller {
+    pub fn user(&self) -> Option<&CurrentUser> {
+        self.0.as_ref().map(|(u, _)| u)
+    }
+
+    pub fn via(&self) -> Option<Via> {
+        self.0.as_ref().map(|(_, v)| *v)
+    }
+}
+
+fn to_current(u: users::Model) -> Option<CurrentUser> {
+    let role = u.role.parse().ok()?;
+    u.active.then_some(CurrentUser {
+        id: u.id,
+        email: u.email,
+        name: u.name,
+        role,
+    })
+}
+
+pub(crate) fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+fn unauthenticated(message: &str) -> Response {
+    let mut r = ApiError(AppError::Unauthenticated(message.to_owned())).into_response();
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Bearer"),
+    );
+    r
+}
+
+/// Work out the caller: a valid `Authorization: Bearer` token, or the session's user.
+/// A malformed or unknown token is refused with 401 rather than ignored.
+pub async fn authenticate(
+    State(state): State<AppState>,
+    session: Session,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let mut caller = Caller::default();
+    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let Some(token) = token.filter(|t| !t.is_empty()) else {
+            return unauthenticated("the Authorization header must be `Bearer TOKEN`");
+        };
+        match crate::services::api_tokens::authenticate(&state.db, token).await {
+            Ok(Some(user)) => caller = Caller(to_current(user).map(|u| (u, Via::Bearer))),
+            Ok(None) => return unauthenticated("that API token is not valid"),
+            Err(e) => return ApiError(AppError::Database(e)).into_response(),
+        }
+        if caller.0.is_none() {
+            return unauthenticated("that API token is not valid");
+        }
+    } else if let Ok(Some(user_id)) = session.get::<i32>(USER_ID).await {
+        let signed_in_at = session
+            .get::<i64>(SIGNED_IN_AT)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or(0);
+        if Utc::now().timestamp() - signed_in_at > ABSOLUTE_EXPIRY_SECONDS {
+            let _ = session.flush().await;
+        } else {
+            match users::Entity::find_by_id(user_id).one(&state.db).await {
+                Ok(Some(user)) => match to_current(user) {
+                    Some(u) => caller = Caller(Some((u, Via::Session))),
+                    // Deactivated since signing in: the session ends now.
+                    None => {
+                        let _ = session.flush().await;
+                    }
+                },
+                Ok(None) => {
+                    let _ = session.flush().await;
+                }
+                Err(e) => return AppError::Database(e).into_response(),
+            }
+        }
+    }
+    req.extensions_mut().insert(caller);
+    next.run(req).await
+}
+
+/// Who may reach a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user.
+    SignedIn,
+    /// Signed-in users with one of these roles.
+    Roles(&'static [UserRole]),
+}
+
+impl Access {
+    /// Whether this caller may pass.
+    pub fn allows(self, caller: &Caller) -> bool {
+        match (self, caller.user()) {
+            (Access::Public, _) => true,
+            (_, None) => false,
+            (Access::SignedIn, Some(_)) => true,
+            (Access::Roles(roles), Some(u)) => roles.contains(&u.role),
+        }
+    }
+}
+
+/// Refuse a request its caller may not make: 401 (API) or a redirect to sign in (pages)
+/// when nobody is signed in, 403 when the signed-in user lacks the role.
+pub fn refuse(access: Access, caller: &Caller, path_and_query: &str) -> Option<Response> {
+    if access.allows(caller) {
+        return None;
+    }
+    let api = is_api(path_and_query);
+    Some(match (caller.user(), api) {
+        (None, true) => unauthenticated("sign in or send `Authorization: Bearer TOKEN`"),
+        (None, false) => {
+            let next = urlencode(path_and_query);
+            (
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, format!("/sign-in?next={next}"))],
+            )
+                .into_response()
+        }
+        (Some(_), true) => ApiError(AppError::Forbidden).into_response(),
+        (Some(_), false) => AppError::Forbidden.into_response(),
+    })
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The signed-in user, for handlers behind `Access::SignedIn` or `Access::Roles`.
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let caller = parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .unwrap_or_default();
+        match caller.user() {
+            Some(u) => Ok(u.clone()),
+            None => Err(refuse(Access::SignedIn, &caller, parts.uri.path())
+                .unwrap_or_else(|| AppError::Forbidden.into_response())),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .unwrap_or_default())
+    }
+}

@@ -1,0 +1,388 @@
+//! Signing in and out, sessions, cookies, CSRF, API tokens, and the route-by-role matrix.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use attache_web::auth::UserRole;
+use attache_web::routes::access::Access;
+use axum::http::{Method, StatusCode};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use support::{PASSWORD, TestApp, csrf_in, session_cookie, urlencode};
+
+const FORM: [(&str, &str); 1] = [("content-type", "application/x-www-form-urlencoded")];
+
+#[tokio::test]
+async fn anonymous_visitors_are_sent_to_sign_in_and_api_callers_get_401() {
+    let app = TestApp::new().await;
+    let r = app.get("/roles?q=track+ii").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.header("location"),
+        "/sign-in?next=/roles%3Fq%3Dtrack%2Bii"
+    );
+    let r = app.get("/api/v1/roles?q=diplomat").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.json()["error"]["code"], "unauthenticated");
+    assert_eq!(r.header("www-authenticate"), "Bearer");
+    for public in ["/sign-in", "/healthz", "/readyz"] {
+        assert_eq!(app.get(public).await.status, StatusCode::OK, "{public}");
+    }
+}
+
+/// Wrong password and unknown address get the same answer, and the failure is audited.
+#[tokio::test]
+async fn failed_sign_in_does_not_tell_which_part_was_wrong() {
+    let app = TestApp::new().await;
+    let user = app.add_user(UserRole::Recruiter).await;
+    let attempt = |email: String, password: &'static str| {
+        let app = &app;
+        async move {
+            let page = app.send(Method::GET, "/sign-in", &[], None, None).await;
+            let cookie = session_cookie(&page).unwrap();
+            let form = format!(
+                "email={}&password={}&csrf_token={}",
+                urlencode(&email),
+                urlencode(password),
+                csrf_in(&page.body)
+            );
+            app.send(Method::POST, "/sign-in", &FORM, Some(&cookie), Some(form))
+                .await
+        }
+    };
+    let wrong_password = attempt(user.email.clone(), "not the password at all").await;
+    let unknown = attempt("nobody@example.org".into(), PASSWORD).await;
+    for r in [&wrong_password, &unknown] {
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert!(
+            r.body
+                .contains("That email and password do not match an active account.")
+        );
+        assert!(session_cookie(r).is_none() || !r.body.contains("Sign out"));
+    }
+    let failures = attache_web::entities::audit_events::Entity::find()
+        .filter(attache_web::entities::audit_events::Column::Action.eq("auth.sign_in_failed"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(failures.len(), 2);
+}
+
+/// The session id changes at sign-in: an id obtained before is worthless after.
+#[tokio::test]
+async fn session_id_is_rotated_at_sign_in_and_cookies_are_httponly_and_lax() {
+    let app = TestApp::new().await;
+    let user = app.add_user(UserRole::Interviewer).await;
+    let page = app.send(Method::GET, "/sign-in", &[], None, None).await;
+    let set_cookie = page.header("set-cookie").to_owned();
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    assert!(
+        !set_cookie.contains("Secure"),
+        "not over TLS unless configured: {set_cookie}"
+    );
+    let before = session_cookie(&page).unwrap();
+    let form = format!(
+        "email={}&password={}&csrf_token={}",
+        urlencode(&user.email),
+        urlencode(PASSWORD),
+        csrf_in(&page.body)
+    );
+    let r = app
+        .send(Method::POST, "/sign-in", &FORM, Some(&before), Some(form))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let after = session_cookie(&r).unwrap();
+    assert_ne!(before, after);
+    assert_eq!(
+        app.send(Method::GET, "/", &[], Some(&after), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.send(Method::GET, "/", &[], Some(&before), None)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    // Idle expiry is on the stored session too, not only the cookie.
+    let rows = attache_web::entities::sessions::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    let latest = rows.iter().map(|r| r.expires_at).max().unwrap();
+    let hours = (latest - chrono::Utc::now()).num_minutes() as f64 / 60.0;
+    assert!((7.9..=8.1).contains(&hours), "{hours}");
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_configured_for_tls() {
+    let mut app = TestApp::new().await;
+    app.state.secure_cookies = true;
+    app.router = attache_web::app(app.state.clone());
+    let page = app.send(Method::GET, "/sign-in", &[], None, None).await;
+    assert!(
+        page.header("set-cookie").contains("Secure"),
+        "{}",
+        page.header("set-cookie")
+    );
+}
+
+#[tokio::test]
+async fn sign_out_destroys_the_session() {
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
+    let cookie = app.session.clone().unwrap().cookie;
+    let r = app.post_form("/sign-out", "").await;
+    assert_eq!(
+        (r.status, r.header("location")),
+        (StatusCode::SEE_OTHER, "/sign-in")
+    );
+    assert_eq!(
+        app.send(Method::GET, "/", &[], Some(&cookie), None)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+/// A missing or wrong CSRF token gets 403 and changes nothing.
+#[tokio::test]
+async fn state_changing_requests_need_the_csrf_token() {
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
+    let s = app.session.clone().unwrap();
+    for body in ["", "csrf_token=wrong"] {
+        let r = app
+            .send(
+                Method::POST,
+                "/sign-out",
+                &FORM,
+                Some(&s.cookie),
+                Some(body.to_owned()),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{body:?}");
+        assert!(r.body.contains("did not come from Attaché"));
+    }
+    assert_eq!(
+        app.get("/").await.status,
+        StatusCode::OK,
+        "still signed in: nothing changed"
+    );
+    // htmx sends it as a header instead.
+    let r = app
+        .send(
+            Method::POST,
+            "/sign-out",
+            &[("x-csrf-token", &s.csrf)],
+            Some(&s.cookie),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn bearer_tokens_work_on_the_api_and_bad_ones_get_401() {
+    let app = TestApp::new().await;
+    let token = app.token(UserRole::HiringManager).await;
+    let r = app.get_with_token("/api/v1/roles?q=track+ii", &token).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.json()["results"][0]["slug"],
+        "track-two-diplomacy-practitioner"
+    );
+    assert_eq!(
+        app.get_with_token("/api/v1/roles/diplomat", &token)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    for bad in ["att_0000", "nonsense", ""] {
+        let r = app.get_with_token("/api/v1/roles?q=x", bad).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{bad:?}");
+        assert_eq!(r.json()["error"]["code"], "unauthenticated");
+    }
+    let r = app
+        .send(
+            Method::GET,
+            "/api/v1/roles?q=x",
+            &[("authorization", "Basic abc")],
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn deactivated_users_lose_their_session_and_tokens() {
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
+    let id = app.user.clone().unwrap().id;
+    let token = attache_web::services::api_tokens::issue(&app.db, id, "t", None)
+        .await
+        .unwrap();
+    use sea_orm::{ActiveModelTrait, Set};
+    let mut user: attache_web::entities::users::ActiveModel =
+        attache_web::entities::users::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .into();
+    user.active = Set(false);
+    user.update(&app.db).await.unwrap();
+    assert_eq!(app.get("/").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get_with_token("/api/v1/roles?q=x", &token).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+/// Who may reach each route. Every registered route must be listed here: a route added
+/// without deciding who may use it fails this test.
+fn matrix() -> BTreeMap<(String, String), Access> {
+    use Access::*;
+    [
+        ("GET", "/", SignedIn),
+        ("GET", "/sign-in", Public),
+        ("POST", "/sign-in", Public),
+        ("POST", "/sign-out", SignedIn),
+        ("GET", "/roles", SignedIn),
+        ("GET", "/roles/{slug}", SignedIn),
+        ("GET", "/healthz", Public),
+        ("GET", "/readyz", Public),
+        ("GET", "/static/{file}", Public),
+        ("GET", "/api/openapi.json", SignedIn),
+        ("GET", "/api/v1/roles", SignedIn),
+        ("GET", "/api/v1/roles/{slug}", SignedIn),
+    ]
+    .into_iter()
+    .map(|(m, p, a)| ((m.to_owned(), p.to_owned()), a))
+    .collect()
+}
+
+fn concrete(path: &str) -> String {
+    let css = attache_web::assets::assets().url("app.css").unwrap();
+    let query = if path == "/api/v1/roles" {
+        "?q=diplomat"
+    } else {
+        ""
+    };
+    path.replace("/static/{file}", css)
+        .replace("{slug}", "diplomat")
+        + query
+}
+
+fn refused(status: StatusCode, location: &str) -> bool {
+    status == StatusCode::UNAUTHORIZED
+        || status == StatusCode::FORBIDDEN
+        || (status == StatusCode::SEE_OTHER && location.starts_with("/sign-in?next="))
+}
+
+#[tokio::test]
+async fn every_route_is_in_the_matrix_and_enforces_it_for_every_role() {
+    let table = attache_web::routes::route_table();
+    let registered: BTreeMap<(String, String), Access> = table
+        .iter()
+        .map(|r| ((r.method.to_string(), r.path.clone()), r.access))
+        .collect();
+    let expected = matrix();
+    let missing: Vec<_> = registered
+        .keys()
+        .filter(|k| !expected.contains_key(*k))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes missing from the matrix: {missing:?}"
+    );
+    let stale: Vec<_> = expected
+        .keys()
+        .filter(|k| !registered.contains_key(*k))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "matrix lists routes that do not exist: {stale:?}"
+    );
+    for (key, access) in &registered {
+        assert_eq!(expected[key], *access, "{key:?} declares {access:?}");
+    }
+
+    // Then check behaviour: anonymous, each role, and an API token.
+    let base = TestApp::new().await;
+    let mut callers: Vec<(String, Option<UserRole>, TestApp)> =
+        vec![("anonymous".into(), None, TestApp::new().await)];
+    for role in UserRole::ALL {
+        callers.push((
+            role.to_string(),
+            Some(role),
+            TestApp::new().await.with_user(role).await,
+        ));
+    }
+    let token = base.token(UserRole::Interviewer).await;
+    for ((method, path), access) in &expected {
+        let uri = concrete(path);
+        for (who, role, app) in &callers {
+            let r = match method.as_str() {
+                "GET" => app.get(&uri).await,
+                "POST" if app.session.is_some() => app.post_form(&uri, "").await,
+                _ => {
+                    app.send(Method::POST, &uri, &FORM, None, Some(String::new()))
+                        .await
+                }
+            };
+            let allowed = match (access, role) {
+                (Access::Public, _) => true,
+                (_, None) => false,
+                (Access::SignedIn, Some(_)) => true,
+                (Access::Roles(roles), Some(r)) => roles.contains(r),
+            };
+            // Sign-in with an empty form is refused for bad credentials, not for access.
+            let exempt = path == "/sign-in" && method == "POST";
+            if !exempt {
+                assert_eq!(
+                    !refused(r.status, r.header("location")),
+                    allowed,
+                    "{method} {uri} as {who}: {}",
+                    r.status
+                );
+            }
+        }
+        if path.starts_with("/api/v1") {
+            let r = base.get_with_token(&uri, &token).await;
+            assert_eq!(r.status, StatusCode::OK, "{uri} with a token");
+        }
+    }
+}
+
+/// An expired session is not honoured, and the clean-up removes it.
+#[tokio::test]
+async fn expired_sessions_are_refused_and_cleaned_up() {
+    use sea_orm::{ActiveModelTrait, PaginatorTrait, Set};
+    use tower_sessions::session_store::ExpiredDeletion;
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
+    let rows = attache_web::entities::sessions::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    for row in rows {
+        let mut row: attache_web::entities::sessions::ActiveModel = row.into();
+        row.expires_at = Set(chrono::Utc::now() - chrono::Duration::minutes(1));
+        row.update(&app.db).await.unwrap();
+    }
+    assert_eq!(
+        app.get("/").await.status,
+        StatusCode::SEE_OTHER,
+        "expired: sign in again"
+    );
+    let store = attache_web::auth::session_store::DbSessionStore::new(app.db.clone());
+    store.delete_expired().await.unwrap();
+    let left = attache_web::entities::sessions::Entity::find()
+        .filter(attache_web::entities::sessions::Column::ExpiresAt.lte(chrono::Utc::now()))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
