@@ -33,14 +33,21 @@ fn start(dir: &Path, port: u16) -> (Child, std::sync::mpsc::Receiver<String>) {
         )
         .env_remove("ATTACHE_DATABASE_URL")
         .stderr(Stdio::piped())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     let stderr = child.stderr.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let tx2 = tx.clone();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             let _ = tx.send(line);
+        }
+    });
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx2.send(line);
         }
     });
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -115,6 +122,20 @@ fn serve_creates_the_database_loads_seed_data_and_stops_on_sigterm_despite_idle_
             .iter()
             .any(|l| l.contains("seed data loaded") && l.contains("created=6")),
         "{lines:?}"
+    );
+    let prefix = format!("http://127.0.0.1:{port}/setup/");
+    let link = lines
+        .iter()
+        .find_map(|l| l.trim().strip_prefix(prefix.as_str()));
+    assert!(
+        link.is_some_and(|t| t.len() == 64),
+        "first start prints a set-up link: {lines:?}"
+    );
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains("INFO") && l.contains("/setup/")),
+        "the set-up link is printed, never logged"
     );
 
     // A restart finds everything in place and changes nothing.

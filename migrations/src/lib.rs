@@ -8,6 +8,7 @@ mod m20261121_000003_create_requisitions;
 mod m20261121_000004_create_interviews;
 mod m20261121_000005_create_scorecards;
 mod m20261121_000006_create_audit_and_outbox;
+mod m20261121_000007_create_invitations;
 
 /// Runs the migrations in order.
 #[derive(Debug)]
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_create_interviews::Migration),
             Box::new(m20261121_000005_create_scorecards::Migration),
             Box::new(m20261121_000006_create_audit_and_outbox::Migration),
+            Box::new(m20261121_000007_create_invitations::Migration),
         ]
     }
 }

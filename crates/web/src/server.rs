@@ -66,6 +66,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
     });
     tracing::info!(%addr, startup_ms = started.elapsed().as_millis() as u64, "listening on http://{addr}");
+    if let Some(token) = crate::services::setup::start(&state.db).await? {
+        // Printed for the operator, never logged: it is a secret until used.
+        println!(
+            "\nNo users yet. Create the first admin account within {} minutes at:\n  http://{addr}/setup/{token}\n",
+            crate::services::setup::VALID_FOR_MINUTES
+        );
+    }
     run(listener, state, shutdown_signal(), config.shutdown_grace).await
 }
 

@@ -6,6 +6,7 @@ pub mod audit_events;
 pub mod candidates;
 pub mod decisions;
 pub mod interviews;
+pub mod invitations;
 pub mod kit_questions;
 pub mod mail_outbox;
 pub mod panel_members;

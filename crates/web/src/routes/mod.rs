@@ -6,6 +6,7 @@ mod health;
 mod home;
 mod page;
 pub mod roles;
+mod setup;
 mod static_files;
 
 use std::sync::Arc;
@@ -65,6 +66,7 @@ fn pages(openapi_json: Arc<String>) -> Routes {
     Routes::new()
         .merge(home::routes())
         .merge(auth::routes())
+        .merge(setup::routes())
         .merge(roles::routes())
         .merge(health::routes())
         .merge(static_files::routes())

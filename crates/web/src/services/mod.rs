@@ -4,4 +4,5 @@
 pub mod api_tokens;
 pub mod audit;
 pub mod roles;
+pub mod setup;
 pub mod users;

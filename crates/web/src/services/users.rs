@@ -2,7 +2,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, Set, SqlErr,
 };
 use serde_json::json;
 
@@ -56,6 +57,24 @@ pub async fn create(
     password_hash: Option<String>,
     actor_id: Option<i32>,
 ) -> Result<users::Model, UserError> {
+    let txn = begin_write(db).await?;
+    let user = create_in(&txn, email, name, role, password_hash, actor_id).await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// [`create`] inside the caller's transaction.
+///
+/// # Errors
+/// As [`create`]; the caller's transaction should then be dropped.
+pub async fn create_in(
+    txn: &DatabaseTransaction,
+    email: &str,
+    name: &str,
+    role: UserRole,
+    password_hash: Option<String>,
+    actor_id: Option<i32>,
+) -> Result<users::Model, UserError> {
     let email = normalize_email(email);
     if !is_valid_email(&email) {
         return Err(UserError::InvalidEmail(email));
@@ -65,7 +84,6 @@ pub async fn create(
         return Err(UserError::MissingName);
     }
     let now = Utc::now();
-    let txn = begin_write(db).await?;
     let user = users::ActiveModel {
         email: Set(email.clone()),
         name: Set(name.to_owned()),
@@ -76,14 +94,14 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await
     .map_err(|e| match e.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => UserError::EmailTaken(email.clone()),
         _ => UserError::Database(e),
     })?;
     audit::record(
-        &txn,
+        txn,
         actor_id,
         "user.create",
         "user",
@@ -91,7 +109,6 @@ pub async fn create(
         json!({"role": role.as_str()}),
     )
     .await?;
-    txn.commit().await?;
     Ok(user)
 }
 

@@ -1,0 +1,113 @@
+//! The first admin's one-time set-up page.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::Utc;
+use minijinja::context;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::access::{Access, Routes};
+use super::page::Page;
+use crate::auth::current::{SIGNED_IN_AT, USER_ID};
+use crate::auth::password::Passwords;
+use crate::error::{AppError, Result};
+use crate::services::setup::{self, SetupError};
+use crate::services::users::{UserError, is_valid_email, normalize_email};
+use crate::state::AppState;
+use crate::templates::templates;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/setup/{token}", Access::Public, setup_page)
+        .post("/setup/{token}", Access::Public, complete)
+}
+
+fn expired() -> AppError {
+    AppError::NotFound("This set-up link has expired or has already been used. Restart `attache serve` for a new one.".into())
+}
+
+async fn setup_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(token): Path<String>,
+) -> Result<Html<String>> {
+    if !setup::is_valid(&state.db, &token).await? {
+        return Err(expired());
+    }
+    let ctx = context! { page, token, name => "", email => "", errors => context! {} };
+    Ok(Html(templates().render("auth/setup.html", ctx)?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SetupForm {
+    name: String,
+    email: String,
+    password: String,
+    confirm: String,
+}
+
+async fn complete(
+    State(state): State<AppState>,
+    session: Session,
+    page: Page,
+    Path(token): Path<String>,
+    Form(form): Form<SetupForm>,
+) -> Result<Response> {
+    let mut errors = std::collections::BTreeMap::new();
+    if form.name.trim().is_empty() {
+        errors.insert("name", "Enter your name.".to_owned());
+    }
+    if !is_valid_email(&normalize_email(&form.email)) {
+        errors.insert(
+            "email",
+            "Enter an email address like name@example.org.".to_owned(),
+        );
+    }
+    if let Err(e) = Passwords::check_policy(&form.password) {
+        errors.insert("password", format!("{}.", capitalise(&e.to_string())));
+    } else if form.password != form.confirm {
+        errors.insert("confirm", "The two passwords differ.".to_owned());
+    }
+    if !errors.is_empty() {
+        let ctx =
+            context! { page, token, name => form.name.trim(), email => form.email.trim(), errors };
+        let html = templates().render("auth/setup.html", ctx)?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+    }
+    let hash = state
+        .passwords
+        .hash(form.password)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let user = match setup::complete(&state.db, &token, &form.email, &form.name, hash).await {
+        Ok(user) => user,
+        Err(SetupError::InvalidLink) => return Err(expired()),
+        Err(SetupError::User(UserError::Database(e)) | SetupError::Database(e)) => {
+            return Err(e.into());
+        }
+        Err(SetupError::User(e)) => return Err(AppError::bad_request("invalid", e.to_string())),
+    };
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    session
+        .insert(USER_ID, user.id)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    session
+        .insert(SIGNED_IN_AT, Utc::now().timestamp())
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(Redirect::to("/").into_response())
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
