@@ -20,7 +20,8 @@ use clap::{Parser, Subcommand};
 /// interview questions with behaviourally anchored rubrics.
 ///
 /// Settings come from flags, then environment variables, then the optional config file
-/// (attache.toml: keys database_url, bind, seed_dir, shutdown_grace_seconds), then defaults.
+/// (attache.toml: keys database_url, bind, seed_dir, shutdown_grace_seconds, secure_cookies,
+/// trust_forwarded_for), then defaults.
 /// Logging is set with ATTACHE_LOG (e.g. "info", "debug"; default "info").
 #[derive(Debug, Parser)]
 #[command(name = "attache", version, about, long_about)]
@@ -61,6 +62,13 @@ enum Command {
         /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C [default: 10].
         #[arg(long, env = "ATTACHE_SHUTDOWN_GRACE_SECONDS")]
         shutdown_grace_seconds: Option<u64>,
+        /// Mark session cookies Secure: set when users reach Attaché over HTTPS [default: false].
+        #[arg(long, env = "ATTACHE_SECURE_COOKIES")]
+        secure_cookies: Option<bool>,
+        /// Take client addresses (for rate limits) from X-Forwarded-For: only behind a
+        /// reverse proxy that sets it [default: false].
+        #[arg(long, env = "ATTACHE_TRUST_FORWARDED_FOR")]
+        trust_forwarded_for: Option<bool>,
     },
     /// Apply every pending database migration, then exit.
     Migrate,
@@ -161,10 +169,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve {
             bind,
             shutdown_grace_seconds,
+            secure_cookies,
+            trust_forwarded_for,
         } => {
             let config = config(Overrides {
                 bind,
                 shutdown_grace_seconds,
+                secure_cookies,
+                trust_forwarded_for,
                 ..overrides
             })?;
             init_logging();

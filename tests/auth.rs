@@ -385,3 +385,50 @@ async fn expired_sessions_are_refused_and_cleaned_up() {
         .unwrap();
     assert_eq!(left, 0);
 }
+
+/// Repeated sign-in attempts get 429 with Retry-After, even with the right password.
+#[tokio::test]
+async fn sign_in_is_rate_limited_per_account() {
+    let app = TestApp::new().await;
+    let user = app.add_user(UserRole::Recruiter).await;
+    let page = app.send(Method::GET, "/sign-in", &[], None, None).await;
+    let cookie = session_cookie(&page).unwrap();
+    let csrf = csrf_in(&page.body);
+    let attempt = |password: &'static str| {
+        let form = format!(
+            "email={}&password={}&csrf_token={csrf}",
+            urlencode(&user.email),
+            urlencode(password)
+        );
+        app.send(Method::POST, "/sign-in", &FORM, Some(&cookie), Some(form))
+    };
+    for _ in 0..10 {
+        assert_eq!(
+            attempt("wrong password here").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let r = attempt(PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = r.header("retry-after").parse().unwrap();
+    assert!((1..=900).contains(&wait), "{wait}");
+    assert!(r.body.contains("Too many attempts"));
+}
+
+/// Guessing API tokens is limited per client address too.
+#[tokio::test]
+async fn bad_tokens_are_rate_limited() {
+    let app = TestApp::new().await;
+    for _ in 0..20 {
+        assert_eq!(
+            app.get_with_token("/api/v1/roles?q=x", "att_guess")
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let r = app.get_with_token("/api/v1/roles?q=x", "att_guess").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.json()["error"]["code"], "rate_limited");
+    assert!(!r.header("retry-after").is_empty());
+}

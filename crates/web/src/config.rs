@@ -22,6 +22,8 @@ pub struct Config {
     /// Mark cookies Secure: set when users reach Attaché over HTTPS (directly or through
     /// a TLS-terminating proxy).
     pub secure_cookies: bool,
+    /// Take client addresses from `X-Forwarded-For`: only behind a proxy that sets it.
+    pub trust_forwarded_for: bool,
 }
 
 /// Settings given on the command line or in the environment; `None` means not given.
@@ -32,6 +34,7 @@ pub struct Overrides {
     pub seed_dir: Option<PathBuf>,
     pub shutdown_grace_seconds: Option<u64>,
     pub secure_cookies: Option<bool>,
+    pub trust_forwarded_for: Option<bool>,
 }
 
 /// The optional `attache.toml`; every key is optional.
@@ -43,6 +46,7 @@ struct FileConfig {
     seed_dir: Option<PathBuf>,
     shutdown_grace_seconds: Option<u64>,
     secure_cookies: Option<bool>,
+    trust_forwarded_for: Option<bool>,
 }
 
 /// The configuration file could not be used.
@@ -96,6 +100,10 @@ impl Config {
             secure_cookies: overrides
                 .secure_cookies
                 .or(from_file.secure_cookies)
+                .unwrap_or(false),
+            trust_forwarded_for: overrides
+                .trust_forwarded_for
+                .or(from_file.trust_forwarded_for)
                 .unwrap_or(false),
         })
     }

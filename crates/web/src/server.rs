@@ -38,6 +38,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
     );
     let mut state = AppState::new(db, crate::auth::password::Passwords::production()).await?;
     state.secure_cookies = config.secure_cookies;
+    state.limits.trust_forwarded_for = config.trust_forwarded_for;
     Ok(state)
 }
 
@@ -87,7 +88,8 @@ pub async fn run(
     grace: Duration,
 ) -> anyhow::Result<()> {
     let (tx, mut draining) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, crate::app(state)).with_graceful_shutdown(async move {
+    let app = crate::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing requests in flight");
         let _ = tx.send(true);

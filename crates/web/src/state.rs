@@ -6,6 +6,7 @@ use attache_core::Taxonomy;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::password::Passwords;
+use crate::auth::rate_limit::Limits;
 
 /// Shared, cheap to clone.
 #[derive(Debug, Clone)]
@@ -16,6 +17,7 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Whether session cookies are marked Secure.
     pub secure_cookies: bool,
+    pub limits: Limits,
 }
 
 impl AppState {
@@ -30,6 +32,7 @@ impl AppState {
             taxonomy: Arc::new(Taxonomy::new(roles)),
             passwords,
             secure_cookies: false,
+            limits: Limits::default(),
         })
     }
 }

@@ -92,21 +92,30 @@ pub async fn authenticate(
 ) -> Response {
     let mut caller = Caller::default();
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        let peer = req
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0);
+        let client = state.limits.client(req.headers(), peer);
+        let refuse_token = |message: &str| match state.limits.bad_tokens_per_client.hit(&client) {
+            Ok(()) => unauthenticated(message),
+            Err(wait) => ApiError(AppError::RateLimited(wait)).into_response(),
+        };
         let token = value
             .to_str()
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim);
         let Some(token) = token.filter(|t| !t.is_empty()) else {
-            return unauthenticated("the Authorization header must be `Bearer TOKEN`");
+            return refuse_token("the Authorization header must be `Bearer TOKEN`");
         };
         match crate::services::api_tokens::authenticate(&state.db, token).await {
             Ok(Some(user)) => caller = Caller(to_current(user).map(|u| (u, Via::Bearer))),
-            Ok(None) => return unauthenticated("that API token is not valid"),
+            Ok(None) => return refuse_token("that API token is not valid"),
             Err(e) => return ApiError(AppError::Database(e)).into_response(),
         }
         if caller.0.is_none() {
-            return unauthenticated("that API token is not valid");
+            return refuse_token("that API token is not valid");
         }
     } else if let Ok(Some(user_id)) = session.get::<i32>(USER_ID).await {
         let signed_in_at = session

@@ -3,6 +3,7 @@
 pub mod csrf;
 pub mod current;
 pub mod password;
+pub mod rate_limit;
 pub mod session_store;
 pub mod tokens;
 

@@ -25,6 +25,21 @@ pub fn routes() -> Routes {
         .post("/sign-out", Access::SignedIn, sign_out)
 }
 
+/// The client's address, as the rate limits see it.
+pub struct Client(pub String);
+
+impl axum::extract::FromRequestParts<AppState> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = crate::auth::rate_limit::Limits::peer(parts);
+        Ok(Client(state.limits.client(&parts.headers, peer)))
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct NextParam {
     next: Option<String>,
@@ -57,9 +72,22 @@ async fn sign_in(
     State(state): State<AppState>,
     session: Session,
     page: Page,
+    client: Client,
     Form(form): Form<SignInForm>,
 ) -> Result<Response> {
     let next = safe_next(form.next.as_deref());
+    // Counted before any password work, so a flood costs us almost nothing.
+    let account = users::normalize_email(&form.email);
+    state
+        .limits
+        .sign_in_per_client
+        .hit(&client.0)
+        .map_err(AppError::RateLimited)?;
+    state
+        .limits
+        .sign_in_per_account
+        .hit(&account)
+        .map_err(AppError::RateLimited)?;
     let user = users::find_by_email(&state.db, &form.email).await?;
     let verified = match user
         .as_ref()
