@@ -23,6 +23,21 @@ pub const SIGNED_IN_AT: &str = "signed_in_at";
 /// However active, a session ends this long after sign-in.
 pub const ABSOLUTE_EXPIRY_SECONDS: i64 = 7 * 24 * 3600;
 
+/// Sign `user_id` in on this session. The session id changes first, so an id planted
+/// before sign-in is worthless after it.
+///
+/// # Errors
+/// The session store failed.
+pub async fn begin_session(session: &Session, user_id: i32) -> Result<(), AppError> {
+    let fail = |e: tower_sessions::session::Error| AppError::Internal(e.into());
+    session.cycle_id().await.map_err(fail)?;
+    session.insert(USER_ID, user_id).await.map_err(fail)?;
+    session
+        .insert(SIGNED_IN_AT, Utc::now().timestamp())
+        .await
+        .map_err(fail)
+}
+
 /// A signed-in user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CurrentUser {

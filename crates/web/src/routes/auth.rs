@@ -4,7 +4,6 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::Utc;
 use minijinja::context;
 use serde::Deserialize;
 use serde_json::json;
@@ -12,7 +11,7 @@ use tower_sessions::Session;
 
 use super::access::{Access, Routes};
 use super::page::Page;
-use crate::auth::current::{CurrentUser, SIGNED_IN_AT, USER_ID};
+use crate::auth::current::{CurrentUser, begin_session};
 use crate::error::{AppError, Result};
 use crate::services::{audit, users};
 use crate::state::AppState;
@@ -117,19 +116,7 @@ async fn sign_in(
         let html = templates().render("auth/sign_in.html", ctx)?;
         return Ok((StatusCode::UNAUTHORIZED, Html(html)).into_response());
     };
-    // A new session id at sign-in, so an id planted before sign-in is worthless after.
-    session
-        .cycle_id()
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    session
-        .insert(USER_ID, user.id)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    session
-        .insert(SIGNED_IN_AT, Utc::now().timestamp())
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    begin_session(&session, user.id).await?;
     audit::record(
         &state.db,
         Some(user.id),

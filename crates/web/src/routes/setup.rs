@@ -4,14 +4,13 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::Utc;
 use minijinja::context;
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::access::{Access, Routes};
 use super::page::Page;
-use crate::auth::current::{SIGNED_IN_AT, USER_ID};
+use crate::auth::current::begin_session;
 use crate::auth::password::Passwords;
 use crate::error::{AppError, Result};
 use crate::services::setup::{self, SetupError};
@@ -90,18 +89,7 @@ async fn complete(
         }
         Err(SetupError::User(e)) => return Err(AppError::bad_request("invalid", e.to_string())),
     };
-    session
-        .cycle_id()
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    session
-        .insert(USER_ID, user.id)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    session
-        .insert(SIGNED_IN_AT, Utc::now().timestamp())
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    begin_session(&session, user.id).await?;
     Ok(Redirect::to("/").into_response())
 }
 
