@@ -257,6 +257,13 @@ fn matrix() -> BTreeMap<(String, String), Access> {
         ("GET", "/static/{file}", Public),
         ("GET", "/api/openapi.json", SignedIn),
         ("GET", "/setup/{token}", Public),
+        ("GET", "/admin/users", Roles(&[UserRole::Admin])),
+        ("POST", "/admin/users/{id}/role", Roles(&[UserRole::Admin])),
+        (
+            "POST",
+            "/admin/users/{id}/active",
+            Roles(&[UserRole::Admin]),
+        ),
         ("POST", "/setup/{token}", Public),
         ("GET", "/api/v1/roles", SignedIn),
         ("GET", "/api/v1/roles/{slug}", SignedIn),
@@ -276,6 +283,7 @@ fn concrete(path: &str) -> String {
     path.replace("/static/{file}", css)
         .replace("{slug}", "diplomat")
         .replace("{token}", "no-such-token")
+        .replace("{id}", "1")
         + query
 }
 

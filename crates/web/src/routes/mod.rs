@@ -1,6 +1,7 @@
 //! The router: each resource module contributes its routes.
 
 pub mod access;
+mod admin;
 mod auth;
 mod health;
 mod home;
@@ -66,6 +67,7 @@ fn pages(openapi_json: Arc<String>) -> Routes {
     Routes::new()
         .merge(home::routes())
         .merge(auth::routes())
+        .merge(admin::routes())
         .merge(setup::routes())
         .merge(roles::routes())
         .merge(health::routes())

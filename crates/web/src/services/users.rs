@@ -144,3 +144,131 @@ mod tests {
         }
     }
 }
+
+/// Why a user could not be changed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error("no such user")]
+    NotFound,
+    #[error("Attaché needs at least one active admin: make someone else an admin first.")]
+    LastAdmin,
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// Every user, admins first, then by name.
+///
+/// # Errors
+/// The database failed.
+pub async fn list(db: &DatabaseConnection) -> Result<Vec<users::Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    let mut all = users::Entity::find()
+        .order_by_asc(users::Column::Name)
+        .all(db)
+        .await?;
+    all.sort_by_key(|u| u.role != UserRole::Admin.as_str());
+    Ok(all)
+}
+
+/// Whether taking `user_id` out of the active admins would leave none.
+async fn is_last_active_admin(txn: &DatabaseTransaction, user_id: i32) -> Result<bool, DbErr> {
+    use sea_orm::PaginatorTrait;
+    let others = users::Entity::find()
+        .filter(users::Column::Role.eq(UserRole::Admin.as_str()))
+        .filter(users::Column::Active.eq(true))
+        .filter(users::Column::Id.ne(user_id))
+        .count(txn)
+        .await?;
+    Ok(others == 0)
+}
+
+/// Change a user's role, recording who did it and the change in the audit log.
+///
+/// # Errors
+/// No such user, it would leave no active admin, or the database failed; nothing is
+/// changed then.
+pub async fn set_role(
+    db: &DatabaseConnection,
+    actor_id: i32,
+    user_id: i32,
+    role: UserRole,
+) -> Result<users::Model, ChangeError> {
+    let txn = begin_write(db).await?;
+    let user = users::Entity::find_by_id(user_id)
+        .one(&txn)
+        .await?
+        .ok_or(ChangeError::NotFound)?;
+    if user.role == role.as_str() {
+        return Ok(user);
+    }
+    if user.role == UserRole::Admin.as_str()
+        && user.active
+        && is_last_active_admin(&txn, user_id).await?
+    {
+        return Err(ChangeError::LastAdmin);
+    }
+    let from = user.role.clone();
+    let mut active: users::ActiveModel = user.into();
+    active.role = Set(role.as_str().to_owned());
+    active.updated_at = Set(Utc::now());
+    let user = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        Some(actor_id),
+        "user.role_change",
+        "user",
+        Some(user_id),
+        json!({"from": from, "to": role.as_str()}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Deactivate or reactivate a user. A deactivated user's sessions and tokens stop
+/// working at their next request.
+///
+/// # Errors
+/// No such user, it would leave no active admin, or the database failed; nothing is
+/// changed then.
+pub async fn set_active(
+    db: &DatabaseConnection,
+    actor_id: i32,
+    user_id: i32,
+    active_now: bool,
+) -> Result<users::Model, ChangeError> {
+    let txn = begin_write(db).await?;
+    let user = users::Entity::find_by_id(user_id)
+        .one(&txn)
+        .await?
+        .ok_or(ChangeError::NotFound)?;
+    if user.active == active_now {
+        return Ok(user);
+    }
+    if !active_now
+        && user.role == UserRole::Admin.as_str()
+        && is_last_active_admin(&txn, user_id).await?
+    {
+        return Err(ChangeError::LastAdmin);
+    }
+    let mut active: users::ActiveModel = user.into();
+    active.active = Set(active_now);
+    active.updated_at = Set(Utc::now());
+    let user = active.update(&txn).await?;
+    let action = if active_now {
+        "user.reactivate"
+    } else {
+        "user.deactivate"
+    };
+    audit::record(
+        &txn,
+        Some(actor_id),
+        action,
+        "user",
+        Some(user_id),
+        json!({}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}
