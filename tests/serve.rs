@@ -171,3 +171,15 @@ fn request_logs_leave_out_query_strings() {
         "{lines:?}"
     );
 }
+
+/// SIGTERM at the earliest moment, as soon as the port accepts connections, still shuts
+/// down gracefully: the handlers are installed before anything listens.
+#[test]
+fn sigterm_right_after_start_is_handled_gracefully() {
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let (mut child, _log) = start(dir.path(), port);
+        sigterm_and_wait(&mut child);
+    }
+}

@@ -49,6 +49,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
 /// Start-up failed (see [`prepare`]) or the address cannot be bound.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
+    let shutdown = shutdown_signal().context("installing signal handlers")?;
     let state = prepare(&config).await?;
     let listener = TcpListener::bind(config.bind)
         .await
@@ -74,7 +75,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             crate::services::setup::VALID_FOR_MINUTES
         );
     }
-    run(listener, state, shutdown_signal(), config.shutdown_grace).await
+    run(listener, state, shutdown, config.shutdown_grace).await
 }
 
 /// Serve on `listener` until `shutdown` completes, then drain for at most `grace`.
@@ -106,24 +107,30 @@ pub async fn run(
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future that completes on SIGTERM or Ctrl-C. The handlers are installed when this is
+/// called, not when the future is first polled: a signal that arrives while the server is
+/// still starting must shut it down gracefully, not kill it.
+///
+/// # Errors
+/// The handlers could not be installed.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = interrupt.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
 
