@@ -201,3 +201,46 @@ async fn tokens_issue_prints_a_token_stored_only_as_a_hash() {
         err(&o)
     );
 }
+
+/// A token's last use is recorded, but not rewritten on every request.
+#[tokio::test]
+async fn token_use_is_recorded_without_a_write_per_request() {
+    let database = support::fresh_database().await;
+    let db = attache_web::db::connect(&database.url).await.unwrap();
+    let user = attache_web::services::users::create(
+        &db,
+        "t@example.org",
+        "T",
+        attache_web::auth::UserRole::Recruiter,
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    let token = attache_web::services::api_tokens::issue(&db, user.id, "t", None)
+        .await
+        .unwrap();
+    let last_used = || async {
+        attache_web::entities::api_tokens::Entity::find()
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap()
+            .last_used_at
+    };
+    assert_eq!(last_used().await, None);
+    attache_web::services::api_tokens::authenticate(&db, &token)
+        .await
+        .unwrap()
+        .unwrap();
+    let first = last_used().await.expect("first use is recorded");
+    attache_web::services::api_tokens::authenticate(&db, &token)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        last_used().await,
+        Some(first),
+        "a second use within the minute writes nothing"
+    );
+}

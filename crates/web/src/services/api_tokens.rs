@@ -11,6 +11,9 @@ use crate::db::begin_write;
 use crate::entities::{api_tokens, users};
 use crate::services::audit;
 
+/// How stale `last_used_at` may be before a use updates it.
+pub const LAST_USED_RESOLUTION_SECONDS: i64 = 60;
+
 /// Issue a token for a user. The token is returned once and never stored.
 ///
 /// # Errors
@@ -68,8 +71,16 @@ pub async fn authenticate(
     if !user.active {
         return Ok(None);
     }
-    let mut active: api_tokens::ActiveModel = row.into();
-    active.last_used_at = Set(Some(Utc::now()));
-    active.update(db).await?;
+    // Record use at most once a minute: a write on every API call would put a writer on
+    // the API's read path (and, on SQLite, serialise readers behind it).
+    let now = Utc::now();
+    if row
+        .last_used_at
+        .is_none_or(|t| now - t > chrono::Duration::seconds(LAST_USED_RESOLUTION_SECONDS))
+    {
+        let mut active: api_tokens::ActiveModel = row.into();
+        active.last_used_at = Set(Some(now));
+        active.update(db).await?;
+    }
     Ok(Some(user))
 }
