@@ -15,43 +15,18 @@ use attache_web::auth::password::Passwords;
 use attache_web::auth::rate_limit::RateLimiter;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
+use support::{call, csrf_in, median, pct};
+
+mod support;
 
 const CLIENTS: usize = 8;
 const RUN: Duration = Duration::from_secs(10);
 const PASSWORD: &str = "a benchmark password, long enough";
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn pct(mut v: Vec<Duration>, p: f64) -> Duration {
-    v.sort();
-    v[((v.len() as f64 - 1.0) * p).round() as usize]
-}
-
-async fn call(app: &axum::Router, req: Request<Body>) -> (StatusCode, Option<String>, String) {
-    let r = app.clone().oneshot(req).await.unwrap();
-    let status = r.status();
-    let cookie = r
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned);
-    let body =
-        String::from_utf8_lossy(&r.into_body().collect().await.unwrap().to_bytes()).into_owned();
-    (status, cookie, body)
-}
-
 async fn sign_in(app: &axum::Router, email: &str) -> Duration {
     let (_, cookie, page) = call(app, Request::get("/sign-in").body(Body::empty()).unwrap()).await;
     let cookie = cookie.unwrap();
-    let marker = r#"name="csrf_token" value=""#;
-    let start = page.find(marker).unwrap() + marker.len();
-    let csrf = page[start..].split('"').next().unwrap();
+    let csrf = csrf_in(&page);
     let form = format!(
         "email={}&password={}&csrf_token={csrf}",
         email.replace('@', "%40"),

@@ -21,7 +21,7 @@ use clap::{Parser, Subcommand};
 ///
 /// Settings come from flags, then environment variables, then the optional config file
 /// (attache.toml: keys database_url, bind, seed_dir, shutdown_grace_seconds, secure_cookies,
-/// trust_forwarded_for), then defaults.
+/// trust_forwarded_for, data_dir, smtp_url, mail_from, public_url), then defaults.
 /// Logging is set with ATTACHE_LOG (e.g. "info", "debug"; default "info").
 #[derive(Debug, Parser)]
 #[command(name = "attache", version, about, long_about)]
@@ -69,6 +69,21 @@ enum Command {
         /// reverse proxy that sets it [default: false].
         #[arg(long, env = "ATTACHE_TRUST_FORWARDED_FOR")]
         trust_forwarded_for: Option<bool>,
+        /// Directory for files Attaché writes; without an SMTP server, mail goes to
+        /// DATA_DIR/mail as .eml files [default: data].
+        #[arg(long, env = "ATTACHE_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+        /// SMTP server for mail: smtp://HOST:PORT (plain), smtp://USER:PASS@HOST:587?tls=required
+        /// (STARTTLS) or smtps://USER:PASS@HOST:465 (TLS) [default: none, write .eml files].
+        #[arg(long, env = "ATTACHE_SMTP_URL", hide_env_values = true)]
+        smtp_url: Option<String>,
+        /// The From address of every email [default: "Attaché <attache@localhost>"].
+        #[arg(long, env = "ATTACHE_MAIL_FROM")]
+        mail_from: Option<String>,
+        /// The address users reach Attaché at, for links in emails, e.g.
+        /// https://attache.example.org [default: http://BIND].
+        #[arg(long, env = "ATTACHE_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Apply every pending database migration, then exit.
     Migrate,
@@ -171,12 +186,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             shutdown_grace_seconds,
             secure_cookies,
             trust_forwarded_for,
+            data_dir,
+            smtp_url,
+            mail_from,
+            public_url,
         } => {
             let config = config(Overrides {
                 bind,
                 shutdown_grace_seconds,
                 secure_cookies,
                 trust_forwarded_for,
+                data_dir,
+                smtp_url,
+                mail_from,
+                public_url,
                 ..overrides
             })?;
             init_logging();

@@ -265,6 +265,18 @@ fn matrix() -> BTreeMap<(String, String), Access> {
             Roles(&[UserRole::Admin]),
         ),
         ("POST", "/setup/{token}", Public),
+        ("GET", "/password-reset", Public),
+        ("POST", "/password-reset", Public),
+        ("GET", "/password-reset/{token}", Public),
+        ("POST", "/password-reset/{token}", Public),
+        ("GET", "/invitations/{token}", Public),
+        ("POST", "/invitations/{token}", Public),
+        ("POST", "/admin/invitations", Roles(&[UserRole::Admin])),
+        (
+            "POST",
+            "/admin/invitations/{id}/revoke",
+            Roles(&[UserRole::Admin]),
+        ),
         ("GET", "/api/v1/roles", SignedIn),
         ("GET", "/api/v1/roles/{slug}", SignedIn),
     ]

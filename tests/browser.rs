@@ -70,6 +70,97 @@ async fn start_driver() -> (Driver, String) {
     (driver, format!("http://127.0.0.1:{port}"))
 }
 
+/// The app served on a real port, and a headless Chromium session pointed at it.
+struct Browser {
+    client: fantoccini::Client,
+    base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _driver: Driver,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Serve `app` (with links in mail pointing at the real port) and open Chromium.
+    async fn open(app: &TestApp) -> Browser {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let mut state = app.state.clone();
+        state.mail = attache_web::mail::Mail::new(base.clone());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(attache_web::server::run(
+            listener,
+            state,
+            async move {
+                let _ = stopped.await;
+            },
+            Duration::from_secs(1),
+        ));
+        let (driver, driver_url) = start_driver().await;
+        let profile = tempfile::tempdir().unwrap();
+        let caps = json!({
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        });
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps.as_object().unwrap().clone())
+            .connect(&driver_url)
+            .await
+            .expect("start a Chromium session");
+        Browser {
+            client,
+            base,
+            stop,
+            server,
+            _driver: driver,
+            _profile: profile,
+        }
+    }
+
+    /// Close the browser and stop the server.
+    async fn close(self) {
+        self.client.close().await.unwrap();
+        let _ = self.stop.send(());
+        self.server.await.unwrap().unwrap();
+    }
+
+    /// Type into the field with this id.
+    async fn fill(&self, id: &str, text: &str) -> Result<(), fantoccini::error::CmdError> {
+        self.client
+            .find(Locator::Id(id))
+            .await?
+            .send_keys(text)
+            .await
+    }
+
+    /// Submit the page's main form.
+    async fn submit(&self) -> Result<(), fantoccini::error::CmdError> {
+        self.client
+            .find(Locator::Css("main form button[type=submit]"))
+            .await?
+            .click()
+            .await
+    }
+
+    /// Wait for an element to appear, and return its text.
+    async fn text_of(&self, css: &str) -> Result<String, fantoccini::error::CmdError> {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await?
+            .text()
+            .await
+    }
+}
+
 #[tokio::test]
 async fn recruiter_finds_track_two_from_the_home_page_and_reads_its_rubric() {
     if !browser_available() {
@@ -77,36 +168,8 @@ async fn recruiter_finds_track_two_from_the_home_page_and_reads_its_rubric() {
     }
     let app = TestApp::new().await;
     let user = app.add_user(attache_web::auth::UserRole::Recruiter).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(attache_web::server::run(
-        listener,
-        app.state.clone(),
-        async move {
-            let _ = stopped.await;
-        },
-        Duration::from_secs(1),
-    ));
-
-    let (_driver, driver_url) = start_driver().await;
-    let profile = tempfile::tempdir().unwrap();
-    let caps = json!({
-        "goog:chromeOptions": {
-            "binary": CHROMIUM,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--window-size=1280,900",
-                format!("--user-data-dir={}", profile.path().display()),
-            ]
-        }
-    });
-    let client = ClientBuilder::new(HttpConnector::new())
-        .capabilities(caps.as_object().unwrap().clone())
-        .connect(&driver_url)
-        .await
-        .expect("start a Chromium session");
+    let browser = Browser::open(&app).await;
+    let (client, base) = (&browser.client, &browser.base);
 
     let result = async {
         // Signed out, the home page sends the recruiter to sign in, then back.
@@ -174,8 +237,62 @@ async fn recruiter_finds_track_two_from_the_home_page_and_reads_its_rubric() {
     }
     .await;
 
-    client.close().await.unwrap();
-    let _ = stop.send(());
-    server.await.unwrap().unwrap();
+    browser.close().await;
+    result.unwrap();
+}
+
+/// Someone who forgot their password asks for a link, follows it from the email, chooses a
+/// new password and signs in with it.
+#[tokio::test]
+async fn a_forgotten_password_is_reset_through_the_emailed_link() {
+    if !browser_available() {
+        return;
+    }
+    let app = TestApp::new().await;
+    let user = app.add_user(attache_web::auth::UserRole::Interviewer).await;
+    let browser = Browser::open(&app).await;
+    let new_password = "a freshly chosen passphrase";
+
+    let result = async {
+        let b = &browser;
+        b.client.goto(&format!("{}/sign-in", b.base)).await?;
+        b.client
+            .find(Locator::LinkText("Forgot your password?"))
+            .await?
+            .click()
+            .await?;
+        b.text_of("#reset-title").await?;
+        b.fill("email", &user.email).await?;
+        b.submit().await?;
+        let sent = b.text_of("p[role=status]").await?;
+        assert!(sent.contains(&user.email), "{sent}");
+
+        app.settle().await;
+        let mail = app.outbox().await.pop().expect("the reset email");
+        let link = mail
+            .text_body
+            .lines()
+            .find(|l| l.starts_with(&format!("{}/password-reset/", b.base)))
+            .expect("a link to this server")
+            .to_owned();
+        b.client.goto(&link).await?;
+        b.fill("password", new_password).await?;
+        b.fill("confirm", new_password).await?;
+        b.submit().await?;
+        let notice = b.text_of("p.notice").await?;
+        assert_eq!(
+            notice,
+            "Your password has changed. Sign in with the new one."
+        );
+
+        b.fill("email", &user.email).await?;
+        b.fill("password", new_password).await?;
+        b.submit().await?;
+        b.text_of("#role-search").await?;
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+
+    browser.close().await;
     result.unwrap();
 }

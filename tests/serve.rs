@@ -8,16 +8,17 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+mod support;
+
+use support::{SmtpServer, free_port};
 
 /// Start `attache serve` in `dir`, wait until it answers, and return it with its log so far.
 fn start(dir: &Path, port: u16) -> (Child, std::sync::mpsc::Receiver<String>) {
+    start_with(dir, port, &[])
+}
+
+/// [`start`] with more arguments for `serve`.
+fn start_with(dir: &Path, port: u16, extra: &[&str]) -> (Child, std::sync::mpsc::Receiver<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_attache"))
         .args([
             "serve",
@@ -26,6 +27,7 @@ fn start(dir: &Path, port: u16) -> (Child, std::sync::mpsc::Receiver<String>) {
             "--shutdown-grace-seconds",
             "2",
         ])
+        .args(extra)
         .current_dir(dir)
         .env(
             "ATTACHE_SEED_DIR",
@@ -182,4 +184,123 @@ fn sigterm_right_after_start_is_handled_gracefully() {
         let (mut child, _log) = start(dir.path(), port);
         sigterm_and_wait(&mut child);
     }
+}
+
+/// One HTTP/1.1 request on a fresh connection: the status, the `name=value` of a session
+/// cookie set, and the body.
+fn http(port: u16, method: &str, path: &str, cookie: &str, form: &str) -> (u16, String, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nCookie: {cookie}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    )
+    .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    let status = head[9..12].parse().unwrap();
+    let set_cookie = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|v| v.split(';').next())
+        .unwrap_or(cookie)
+        .to_owned();
+    (status, set_cookie, body.to_owned())
+}
+
+/// Add a user with the CLI, as an operator would, in `dir`'s default database.
+fn add_user(dir: &Path, email: &str) {
+    let out = Command::new(env!("CARGO_BIN_EXE_attache"))
+        .args([
+            "users",
+            "add",
+            "--email",
+            email,
+            "--name",
+            "Ana Ortiz",
+            "--role",
+            "recruiter",
+        ])
+        .current_dir(dir)
+        .env("ATTACHE_PASSWORD", "a long enough password")
+        .env_remove("ATTACHE_DATABASE_URL")
+        .env(
+            "ATTACHE_SEED_DIR",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("seed-data"),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Ask for a password reset through the running server, as a browser would.
+fn request_reset(port: u16, email: &str) {
+    let (status, cookie, page) = http(port, "GET", "/password-reset", "", "");
+    assert_eq!(status, 200);
+    let csrf = support::csrf_in(&page);
+    let form = format!("email={}&csrf_token={csrf}", support::urlencode(email));
+    let (status, _, body) = http(port, "POST", "/password-reset", &cookie, &form);
+    assert_eq!(status, 200, "{body}");
+}
+
+fn wait_for<T>(what: &str, mut found: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(t) = found() {
+            return t;
+        }
+        assert!(Instant::now() < deadline, "waited too long for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The served app sends mail through the SMTP server it is given, soon after the change,
+/// and neither the address nor the link reaches the log.
+#[test]
+fn serve_sends_mail_through_the_configured_smtp_server() {
+    let Some(smtp) = SmtpServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    add_user(dir.path(), "ana.ortiz@example.org");
+    let port = free_port();
+    let (mut child, log) = start_with(dir.path(), port, &["--smtp-url", &smtp.url()]);
+    request_reset(port, "ana.ortiz@example.org");
+    let received = wait_for("the reset email", || smtp.received().pop());
+    assert!(received.contains("To: ana.ortiz@example.org"), "{received}");
+    let link = format!("http://127.0.0.1:{port}/password-reset/");
+    assert!(received.contains(&link), "{received}");
+    sigterm_and_wait(&mut child);
+    let lines: Vec<String> = log.try_iter().collect();
+    assert!(
+        lines.iter().any(|l| l.contains("mail delivered")),
+        "{lines:?}"
+    );
+    assert!(!lines.iter().any(|l| l.contains("ana.ortiz")), "{lines:?}");
+}
+
+/// Without an SMTP server, mail lands as .eml files under the data directory.
+#[test]
+fn serve_without_smtp_writes_mail_to_the_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    add_user(dir.path(), "ana.ortiz@example.org");
+    let port = free_port();
+    let (mut child, _log) = start(dir.path(), port);
+    request_reset(port, "ana.ortiz@example.org");
+    let mail_dir = dir.path().join("data").join("mail");
+    let eml = wait_for("an .eml file", || {
+        std::fs::read_dir(&mail_dir)
+            .ok()?
+            .filter_map(Result::ok)
+            .find(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .map(|e| std::fs::read_to_string(e.path()).unwrap())
+    });
+    assert!(eml.contains("To: ana.ortiz@example.org"), "{eml}");
+    sigterm_and_wait(&mut child);
 }

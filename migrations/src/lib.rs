@@ -9,6 +9,7 @@ mod m20261121_000004_create_interviews;
 mod m20261121_000005_create_scorecards;
 mod m20261121_000006_create_audit_and_outbox;
 mod m20261121_000007_create_invitations;
+mod m20261121_000008_add_password_changed_at;
 
 /// Runs the migrations in order.
 #[derive(Debug)]
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_create_scorecards::Migration),
             Box::new(m20261121_000006_create_audit_and_outbox::Migration),
             Box::new(m20261121_000007_create_invitations::Migration),
+            Box::new(m20261121_000008_add_password_changed_at::Migration),
         ]
     }
 }

@@ -413,3 +413,139 @@ pub fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// The outbox and helpers to read what was sent.
+impl TestApp {
+    /// Every outbox row, oldest first.
+    pub async fn outbox(&self) -> Vec<attache_web::entities::mail_outbox::Model> {
+        use sea_orm::{EntityTrait, QueryOrder};
+        attache_web::entities::mail_outbox::Entity::find()
+            .order_by_asc(attache_web::entities::mail_outbox::Column::Id)
+            .all(&self.db)
+            .await
+            .unwrap()
+    }
+
+    /// Wait for the work requests started in the background (password-reset requests).
+    pub async fn settle(&self) {
+        self.state.background.close();
+        self.state.background.wait().await;
+        self.state.background.reopen();
+    }
+
+    /// An anonymous visit: a session and CSRF token from the sign-in page, then POST
+    /// `form` to `action` with them. Returns the response and the session cookie.
+    pub async fn anonymous_post(&self, action: &str, form: &str) -> (TestResponse, String) {
+        let got = self.send(Method::GET, "/sign-in", &[], None, None).await;
+        assert_eq!(got.status, StatusCode::OK);
+        let cookie = session_cookie(&got).expect("the page starts a session");
+        let sep = if form.is_empty() { "" } else { "&" };
+        let body = format!("{form}{sep}csrf_token={}", csrf_in(&got.body));
+        let form_type = [("content-type", "application/x-www-form-urlencoded")];
+        let r = self
+            .send(Method::POST, action, &form_type, Some(&cookie), Some(body))
+            .await;
+        let cookie = session_cookie(&r).unwrap_or(cookie);
+        (r, cookie)
+    }
+}
+
+/// The token of the first link to `prefix` (like "/password-reset/") in `text`.
+pub fn link_token(text: &str, prefix: &str) -> String {
+    let start = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} link in {text}"))
+        + prefix.len();
+    text[start..]
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect()
+}
+
+/// A real SMTP server (Debian's python3-aiosmtpd) that stores what it receives in a
+/// Maildir. `None` when aiosmtpd is missing, except under CI, where that fails the test.
+pub struct SmtpServer {
+    pub port: u16,
+    maildir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+impl SmtpServer {
+    const PYTHON: &'static str = "/usr/bin/python3";
+
+    /// Start on a free port.
+    pub fn start() -> Option<SmtpServer> {
+        SmtpServer::start_on(free_port())
+    }
+
+    /// Start on `port`, waiting until it accepts connections.
+    pub fn start_on(port: u16) -> Option<SmtpServer> {
+        let available = std::process::Command::new(Self::PYTHON)
+            .args(["-c", "import aiosmtpd"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !available {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "python3-aiosmtpd is required under CI (apt-get install python3-aiosmtpd)"
+            );
+            eprintln!("skipping: python3-aiosmtpd is not installed");
+            return None;
+        }
+        let maildir = tempfile::tempdir().unwrap();
+        let child = std::process::Command::new(Self::PYTHON)
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.path().join("mail"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = SmtpServer {
+            port,
+            maildir,
+            child,
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "aiosmtpd did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Some(server)
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received, raw, in no particular order.
+    pub fn received(&self) -> Vec<String> {
+        let new = self.maildir.path().join("mail").join("new");
+        let Ok(entries) = std::fs::read_dir(new) else {
+            return Vec::new();
+        };
+        entries
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A TCP port nothing listens on (just now).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

@@ -10,6 +10,8 @@ use serde::Deserialize;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/attache.db";
 /// Where `attache serve` listens unless told otherwise.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+/// The From address unless told otherwise.
+pub const DEFAULT_MAIL_FROM: &str = "Attaché <attache@localhost>";
 
 /// Everything the server needs to start.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +26,15 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Take client addresses from `X-Forwarded-For`: only behind a proxy that sets it.
     pub trust_forwarded_for: bool,
+    /// Where files Attaché writes live: mail as `.eml` when no SMTP server is set.
+    pub data_dir: PathBuf,
+    /// `smtp://`, `smtp://…?tls=required` (STARTTLS) or `smtps://` (TLS); `None` writes
+    /// mail to `data_dir/mail` instead.
+    pub smtp_url: Option<String>,
+    /// The From address of every email.
+    pub mail_from: String,
+    /// The address users reach Attaché at, for links in emails; `http://BIND` if unset.
+    pub public_url: Option<String>,
 }
 
 /// Settings given on the command line or in the environment; `None` means not given.
@@ -35,6 +46,10 @@ pub struct Overrides {
     pub shutdown_grace_seconds: Option<u64>,
     pub secure_cookies: Option<bool>,
     pub trust_forwarded_for: Option<bool>,
+    pub data_dir: Option<PathBuf>,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    pub public_url: Option<String>,
 }
 
 /// The optional `attache.toml`; every key is optional.
@@ -47,6 +62,10 @@ struct FileConfig {
     shutdown_grace_seconds: Option<u64>,
     secure_cookies: Option<bool>,
     trust_forwarded_for: Option<bool>,
+    data_dir: Option<PathBuf>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    public_url: Option<String>,
 }
 
 /// The configuration file could not be used.
@@ -105,7 +124,27 @@ impl Config {
                 .trust_forwarded_for
                 .or(from_file.trust_forwarded_for)
                 .unwrap_or(false),
+            data_dir: overrides
+                .data_dir
+                .or(from_file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("data")),
+            smtp_url: overrides.smtp_url.or(from_file.smtp_url),
+            mail_from: overrides
+                .mail_from
+                .or(from_file.mail_from)
+                .unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
+            public_url: overrides
+                .public_url
+                .or(from_file.public_url)
+                .map(|u| u.trim_end_matches('/').to_owned()),
         })
+    }
+
+    /// The address users reach Attaché at, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.bind))
     }
 }
 

@@ -39,6 +39,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
     let mut state = AppState::new(db, crate::auth::password::Passwords::production()).await?;
     state.secure_cookies = config.secure_cookies;
     state.limits.trust_forwarded_for = config.trust_forwarded_for;
+    state.mail = crate::mail::Mail::new(config.public_url());
     Ok(state)
 }
 
@@ -51,6 +52,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
     let shutdown = shutdown_signal().context("installing signal handlers")?;
     let state = prepare(&config).await?;
+    let transport =
+        crate::mail::delivery::Transport::new(config.smtp_url.as_deref(), &config.data_dir)?;
+    let worker =
+        crate::mail::delivery::Worker::new(state.db.clone(), transport, &config.mail_from)?;
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
@@ -75,7 +80,29 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             crate::services::setup::VALID_FOR_MINUTES
         );
     }
-    run(listener, state, shutdown, config.shutdown_grace).await
+    // The worker stops taking new mail at shutdown; what it is sending finishes.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mail_worker = tokio::spawn(worker.run(state.mail.waker(), stop_rx));
+    let background = state.background.clone();
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    };
+    let served = run(listener, state, shutdown, config.shutdown_grace).await;
+    background.close();
+    let finish = async {
+        background.wait().await;
+        let _ = mail_worker.await;
+    };
+    if tokio::time::timeout(config.shutdown_grace, finish)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "background work still running after the grace period; mail not yet sent stays in the outbox"
+        );
+    }
+    served
 }
 
 /// Serve on `listener` until `shutdown` completes, then drain for at most `grace`.

@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::password::Passwords;
 use crate::auth::rate_limit::Limits;
+use crate::mail::Mail;
 
 /// Shared, cheap to clone.
 #[derive(Debug, Clone)]
@@ -18,6 +19,9 @@ pub struct AppState {
     /// Whether session cookies are marked Secure.
     pub secure_cookies: bool,
     pub limits: Limits,
+    pub mail: Mail,
+    /// Work a request starts but does not wait for; shutdown waits for it.
+    pub background: tokio_util::task::TaskTracker,
 }
 
 impl AppState {
@@ -33,6 +37,8 @@ impl AppState {
             passwords,
             secure_cookies: false,
             limits: Limits::default(),
+            mail: Mail::new("http://localhost:8080"),
+            background: tokio_util::task::TaskTracker::new(),
         })
     }
 }

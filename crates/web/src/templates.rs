@@ -26,8 +26,14 @@ fn environment() -> Environment<'static> {
     )));
     #[cfg(not(debug_assertions))]
     minijinja_embed::load_templates!(&mut env);
-    // .html templates autoescape by default; make it explicit for every template we have.
-    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    // HTML everywhere except the plain-text parts of emails (`.txt`), which are not HTML.
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".txt") {
+            minijinja::AutoEscape::None
+        } else {
+            minijinja::AutoEscape::Html
+        }
+    });
     for name in ["app.css", "app.js", "htmx.js"] {
         let url = assets().url(name).unwrap_or_default();
         // Our own URLs: nothing in them needs escaping.
@@ -53,6 +59,15 @@ impl Templates {
     /// # Errors
     /// The template is missing or fails to render: a bug, reported as an internal error.
     pub fn render(&self, name: &str, ctx: impl Serialize) -> Result<String, AppError> {
+        self.render_raw(name, ctx)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("template {name}: {e:#}")))
+    }
+
+    /// [`Templates::render`] with minijinja's own error, for callers outside HTTP.
+    ///
+    /// # Errors
+    /// The template is missing or fails to render.
+    pub fn render_raw(&self, name: &str, ctx: impl Serialize) -> Result<String, minijinja::Error> {
         let fresh;
         let env = match &self.cached {
             Some(env) => env,
@@ -61,9 +76,7 @@ impl Templates {
                 &fresh
             }
         };
-        env.get_template(name)
-            .and_then(|t| t.render(ctx))
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("template {name}: {e:#}")))
+        env.get_template(name).and_then(|t| t.render(ctx))
     }
 }
 

@@ -18,8 +18,9 @@ use crate::state::AppState;
 
 /// Session key of the signed-in user's id.
 pub const USER_ID: &str = "user_id";
-/// Session key of when the user signed in (Unix seconds), for the absolute expiry.
-pub const SIGNED_IN_AT: &str = "signed_in_at";
+/// Session key of when the user signed in (Unix milliseconds), for the absolute expiry and
+/// to end sessions begun before a password change.
+pub const SIGNED_IN_AT: &str = "signed_in_at_ms";
 /// However active, a session ends this long after sign-in.
 pub const ABSOLUTE_EXPIRY_SECONDS: i64 = 7 * 24 * 3600;
 
@@ -33,7 +34,7 @@ pub async fn begin_session(session: &Session, user_id: i32) -> Result<(), AppErr
     session.cycle_id().await.map_err(fail)?;
     session.insert(USER_ID, user_id).await.map_err(fail)?;
     session
-        .insert(SIGNED_IN_AT, Utc::now().timestamp())
+        .insert(SIGNED_IN_AT, Utc::now().timestamp_millis())
         .await
         .map_err(fail)
 }
@@ -82,6 +83,17 @@ fn to_current(u: users::Model) -> Option<CurrentUser> {
         name: u.name,
         role,
     })
+}
+
+/// The user of a session begun at `signed_in_at` (Unix milliseconds): `None` when they have
+/// been deactivated or their password has changed since, which signs the session out.
+fn to_current_since(u: users::Model, signed_in_at: i64) -> Option<CurrentUser> {
+    if u.password_changed_at
+        .is_some_and(|changed| changed.timestamp_millis() > signed_in_at)
+    {
+        return None;
+    }
+    to_current(u)
 }
 
 pub(crate) fn is_api(path: &str) -> bool {
@@ -139,13 +151,14 @@ pub async fn authenticate(
             .ok()
             .flatten()
             .unwrap_or(0);
-        if Utc::now().timestamp() - signed_in_at > ABSOLUTE_EXPIRY_SECONDS {
+        if Utc::now().timestamp_millis() - signed_in_at > ABSOLUTE_EXPIRY_SECONDS * 1000 {
             let _ = session.flush().await;
         } else {
             match users::Entity::find_by_id(user_id).one(&state.db).await {
-                Ok(Some(user)) => match to_current(user) {
+                Ok(Some(user)) => match to_current_since(user, signed_in_at) {
                     Some(u) => caller = Caller(Some((u, Via::Session))),
-                    // Deactivated since signing in: the session ends now.
+                    // Deactivated, or the password changed, since signing in: the
+                    // session ends now.
                     None => {
                         let _ = session.flush().await;
                     }

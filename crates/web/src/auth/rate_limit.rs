@@ -1,4 +1,5 @@
-//! Fixed-window rate limits on attempts that guess secrets: sign-in and bearer tokens.
+//! Fixed-window rate limits on attempts that guess secrets or send mail: sign-in, password
+//! reset and bearer tokens.
 //! Kept in memory, so each instance counts its own traffic.
 
 use std::collections::HashMap;
@@ -60,6 +61,10 @@ pub struct Limits {
     pub sign_in_per_client: RateLimiter,
     /// Sign-in attempts per account (email), from anywhere.
     pub sign_in_per_account: RateLimiter,
+    /// Password-reset requests and reset-link submissions per client address.
+    pub reset_per_client: RateLimiter,
+    /// Password-reset requests per address asked about, known or not.
+    pub reset_per_account: RateLimiter,
     /// Failed bearer-token attempts per client address.
     pub bad_tokens_per_client: RateLimiter,
     /// Take the client address from `X-Forwarded-For` (set only behind a trusted proxy).
@@ -71,6 +76,8 @@ impl Default for Limits {
         Limits {
             sign_in_per_client: RateLimiter::new(20, Duration::from_secs(300)),
             sign_in_per_account: RateLimiter::new(10, Duration::from_secs(900)),
+            reset_per_client: RateLimiter::new(10, Duration::from_secs(900)),
+            reset_per_account: RateLimiter::new(3, Duration::from_secs(3600)),
             bad_tokens_per_client: RateLimiter::new(20, Duration::from_secs(300)),
             trust_forwarded_for: false,
         }

@@ -42,6 +42,7 @@ impl axum::extract::FromRequestParts<AppState> for Client {
 #[derive(Debug, Deserialize)]
 pub struct NextParam {
     next: Option<String>,
+    done: Option<String>,
 }
 
 /// Only a local path, so a crafted link cannot send the user elsewhere after signing in.
@@ -56,7 +57,10 @@ async fn sign_in_page(page: Page, Query(q): Query<NextParam>) -> Result<Response
     if page.user.is_some() {
         return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
     }
-    let ctx = context! { page, next => safe_next(q.next.as_deref()), email => "", error => "" };
+    let notice = (q.done.as_deref() == Some("password"))
+        .then_some("Your password has changed. Sign in with the new one.");
+    let ctx =
+        context! { page, next => safe_next(q.next.as_deref()), email => "", error => "", notice };
     Ok(Html(templates().render("auth/sign_in.html", ctx)?).into_response())
 }
 

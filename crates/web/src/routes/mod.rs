@@ -3,9 +3,12 @@
 pub mod access;
 mod admin;
 mod auth;
+mod forms;
 mod health;
 mod home;
+mod invitations;
 mod page;
+mod password_reset;
 pub mod roles;
 mod setup;
 mod static_files;
@@ -69,6 +72,8 @@ fn pages(openapi_json: Arc<String>) -> Routes {
         .merge(auth::routes())
         .merge(admin::routes())
         .merge(setup::routes())
+        .merge(invitations::routes())
+        .merge(password_reset::routes())
         .merge(roles::routes())
         .merge(health::routes())
         .merge(static_files::routes())

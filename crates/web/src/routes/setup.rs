@@ -9,9 +9,9 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::access::{Access, Routes};
+use super::forms::{FieldErrors, check_name, check_new_password};
 use super::page::Page;
 use crate::auth::current::begin_session;
-use crate::auth::password::Passwords;
 use crate::error::{AppError, Result};
 use crate::services::setup::{self, SetupError};
 use crate::services::users::{UserError, is_valid_email, normalize_email};
@@ -55,21 +55,15 @@ async fn complete(
     Path(token): Path<String>,
     Form(form): Form<SetupForm>,
 ) -> Result<Response> {
-    let mut errors = std::collections::BTreeMap::new();
-    if form.name.trim().is_empty() {
-        errors.insert("name", "Enter your name.".to_owned());
-    }
+    let mut errors = FieldErrors::new();
+    check_name(&form.name, &mut errors);
     if !is_valid_email(&normalize_email(&form.email)) {
         errors.insert(
             "email",
             "Enter an email address like name@example.org.".to_owned(),
         );
     }
-    if let Err(e) = Passwords::check_policy(&form.password) {
-        errors.insert("password", format!("{}.", capitalise(&e.to_string())));
-    } else if form.password != form.confirm {
-        errors.insert("confirm", "The two passwords differ.".to_owned());
-    }
+    check_new_password(&form.password, &form.confirm, &mut errors);
     if !errors.is_empty() {
         let ctx =
             context! { page, token, name => form.name.trim(), email => form.email.trim(), errors };
@@ -91,11 +85,4 @@ async fn complete(
     };
     begin_session(&session, user.id).await?;
     Ok(Redirect::to("/").into_response())
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }

@@ -1,21 +1,16 @@
 //! The first admin: a one-time set-up link printed by `attache serve` while there are no
 //! users.
 
-use chrono::{Duration, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, Set,
-};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, PaginatorTrait};
 
 use crate::auth::UserRole;
-use crate::auth::tokens::hash_token;
 use crate::db::begin_write;
-use crate::entities::{invitations, users};
+use crate::entities::users;
+use crate::services::links::{self, Purpose};
 use crate::services::users::UserError;
 
-const PURPOSE: &str = "setup";
 /// A set-up link works for this long.
-pub const VALID_FOR_MINUTES: i64 = 60;
+pub const VALID_FOR_MINUTES: i64 = links::VALID_FOR_MINUTES;
 
 /// A fresh set-up token if there are no users yet (earlier unused set-up links stop
 /// working), or `None` when someone has already set Attaché up.
@@ -27,25 +22,7 @@ pub async fn start(db: &DatabaseConnection) -> Result<Option<String>, DbErr> {
     if users::Entity::find().count(&txn).await? > 0 {
         return Ok(None);
     }
-    invitations::Entity::delete_many()
-        .filter(invitations::Column::Purpose.eq(PURPOSE))
-        .exec(&txn)
-        .await?;
-    let token = crate::auth::random_hex(32);
-    let now = Utc::now();
-    invitations::ActiveModel {
-        purpose: Set(PURPOSE.to_owned()),
-        token_hash: Set(hash_token(&token)),
-        email: Set(None),
-        role: Set(Some(UserRole::Admin.as_str().to_owned())),
-        created_by: Set(None),
-        expires_at: Set(now + Duration::minutes(VALID_FOR_MINUTES)),
-        used_at: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    let token = links::create(&txn, Purpose::Setup, None, Some(UserRole::Admin), None).await?;
     txn.commit().await?;
     Ok(Some(token))
 }
@@ -55,20 +32,10 @@ pub async fn start(db: &DatabaseConnection) -> Result<Option<String>, DbErr> {
 /// # Errors
 /// The database failed.
 pub async fn is_valid(db: &DatabaseConnection, token: &str) -> Result<bool, DbErr> {
-    Ok(find(db, token).await?.is_some() && users::Entity::find().count(db).await? == 0)
-}
-
-async fn find(
-    db: &impl sea_orm::ConnectionTrait,
-    token: &str,
-) -> Result<Option<invitations::Model>, DbErr> {
-    invitations::Entity::find()
-        .filter(invitations::Column::TokenHash.eq(hash_token(token)))
-        .filter(invitations::Column::Purpose.eq(PURPOSE))
-        .filter(invitations::Column::UsedAt.is_null())
-        .filter(invitations::Column::ExpiresAt.gt(Utc::now()))
-        .one(db)
-        .await
+    Ok(links::find_valid(db, Purpose::Setup, token)
+        .await?
+        .is_some()
+        && users::Entity::find().count(db).await? == 0)
 }
 
 /// Why the first admin could not be created.
@@ -96,7 +63,7 @@ pub async fn complete(
 ) -> Result<users::Model, SetupError> {
     // Checked again inside the write transaction, so two submissions create one admin.
     let txn = begin_write(db).await?;
-    let Some(link) = find(&txn, token).await? else {
+    let Some(link) = links::find_valid(&txn, Purpose::Setup, token).await? else {
         return Err(SetupError::InvalidLink);
     };
     if users::Entity::find().count(&txn).await? > 0 {
@@ -111,9 +78,7 @@ pub async fn complete(
         None,
     )
     .await?;
-    let mut used: invitations::ActiveModel = link.into();
-    used.used_at = Set(Some(Utc::now()));
-    used.update(&txn).await?;
+    links::mark_used(&txn, link).await?;
     txn.commit().await?;
     Ok(user)
 }

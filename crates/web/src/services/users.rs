@@ -117,7 +117,7 @@ pub async fn create_in(
 /// # Errors
 /// The database failed.
 pub async fn find_by_email(
-    db: &DatabaseConnection,
+    db: &impl sea_orm::ConnectionTrait,
     email: &str,
 ) -> Result<Option<users::Model>, DbErr> {
     users::Entity::find()

@@ -1,0 +1,110 @@
+//! Accepting an invitation: the invited person chooses their name and password.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::access::{Access, Routes};
+use super::forms::{FieldErrors, check_name, check_new_password};
+use super::page::Page;
+use crate::auth::current::begin_session;
+use crate::entities::invitations;
+use crate::error::{AppError, Result};
+use crate::services::invitations::{self as service, InvitationError};
+use crate::services::users::UserError;
+use crate::state::AppState;
+use crate::templates::templates;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/invitations/{token}", Access::Public, accept_page)
+        .post("/invitations/{token}", Access::Public, accept)
+}
+
+fn expired() -> AppError {
+    AppError::NotFound(InvitationError::InvalidLink.to_string())
+}
+
+async fn valid(state: &AppState, token: &str) -> Result<invitations::Model> {
+    service::find(&state.db, token).await?.ok_or_else(expired)
+}
+
+fn render(
+    page: Page,
+    token: &str,
+    invitation: &invitations::Model,
+    name: &str,
+    errors: &FieldErrors,
+) -> Result<String> {
+    let ctx = context! {
+        page, token, name, errors,
+        email => invitation.email,
+        role => invitation.role.as_deref().unwrap_or_default().replace('_', " "),
+    };
+    templates().render("auth/accept_invitation.html", ctx)
+}
+
+async fn accept_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(token): Path<String>,
+) -> Result<Html<String>> {
+    let invitation = valid(&state, &token).await?;
+    Ok(Html(render(
+        page,
+        &token,
+        &invitation,
+        "",
+        &FieldErrors::new(),
+    )?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AcceptForm {
+    name: String,
+    password: String,
+    confirm: String,
+}
+
+async fn accept(
+    State(state): State<AppState>,
+    session: Session,
+    page: Page,
+    Path(token): Path<String>,
+    Form(form): Form<AcceptForm>,
+) -> Result<Response> {
+    // Checked before the costly hash, and again when the account is created.
+    let invitation = valid(&state, &token).await?;
+    let mut errors = FieldErrors::new();
+    check_name(&form.name, &mut errors);
+    check_new_password(&form.password, &form.confirm, &mut errors);
+    if !errors.is_empty() {
+        let html = render(page, &token, &invitation, form.name.trim(), &errors)?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+    }
+    let hash = state
+        .passwords
+        .hash(form.password)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let user = match service::accept(&state.db, &token, &form.name, hash).await {
+        Ok(user) => user,
+        Err(InvitationError::InvalidLink) => return Err(expired()),
+        Err(e @ InvitationError::AlreadyUser(_)) => {
+            return Err(AppError::bad_request(
+                "already_user",
+                format!("{e}. Sign in instead."),
+            ));
+        }
+        Err(InvitationError::Database(e) | InvitationError::User(UserError::Database(e))) => {
+            return Err(e.into());
+        }
+        Err(e) => return Err(AppError::bad_request("invalid", e.to_string())),
+    };
+    begin_session(&session, user.id).await?;
+    Ok(Redirect::to("/").into_response())
+}
