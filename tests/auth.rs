@@ -265,6 +265,8 @@ fn matrix() -> BTreeMap<(String, String), Access> {
             Roles(&[UserRole::Admin]),
         ),
         ("POST", "/setup/{token}", Public),
+        ("GET", "/account", SignedIn),
+        ("POST", "/account/password", SignedIn),
         ("GET", "/password-reset", Public),
         ("POST", "/password-reset", Public),
         ("GET", "/password-reset/{token}", Public),

@@ -281,3 +281,74 @@ async fn the_sign_in_page_offers_a_reset() {
         .await;
     assert!(done.body.contains("Your password has changed."));
 }
+
+#[tokio::test]
+async fn a_signed_in_user_changes_their_password_and_only_other_sessions_end() {
+    let app = TestApp::new()
+        .await
+        .with_user(UserRole::HiringManager)
+        .await;
+    let user = app.user.clone().unwrap();
+    let elsewhere = app.sign_in(&user.email, &user.password).await;
+    let before = password_hash(&app, &user).await;
+
+    let page = app.get("/account").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&user.email));
+    assert!(page.body.contains("Change your password"));
+
+    let form = |current: &str, new: &str| {
+        format!(
+            "current={}&password={}&confirm={}",
+            urlencode(current),
+            urlencode(new),
+            urlencode(new)
+        )
+    };
+    let wrong = app
+        .post_form(
+            "/account/password",
+            &form("not my password at all", NEW_PASSWORD),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("That is not your current password."));
+    assert_eq!(password_hash(&app, &user).await, before);
+    assert!(app.outbox().await.is_empty());
+
+    let ok = app
+        .post_form("/account/password", &form(&user.password, NEW_PASSWORD))
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert_eq!(ok.header("location"), "/account?done=password");
+    // This session goes on (its id rotated); the other one is over.
+    let cookie = support::session_cookie(&ok).expect("the session begins again");
+    let here = app
+        .send(
+            Method::GET,
+            "/account?done=password",
+            &[],
+            Some(&cookie),
+            None,
+        )
+        .await;
+    assert_eq!(here.status, StatusCode::OK);
+    assert!(here.body.contains("Password changed."));
+    let there = app
+        .send(Method::GET, "/", &[], Some(&elsewhere.cookie), None)
+        .await;
+    assert_eq!(there.status, StatusCode::SEE_OTHER);
+
+    app.sign_in(&user.email, NEW_PASSWORD).await;
+    let notice = app.outbox().await.pop().unwrap();
+    assert_eq!(
+        (notice.to_address.as_str(), notice.subject.as_str()),
+        (user.email.as_str(), "Your Attaché password was changed")
+    );
+    let audited = audit_events::Entity::find()
+        .filter(audit_events::Column::Action.eq("auth.password_change"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+}

@@ -1,6 +1,7 @@
 //! The router: each resource module contributes its routes.
 
 pub mod access;
+mod account;
 mod admin;
 mod auth;
 mod forms;
@@ -71,6 +72,7 @@ fn pages(openapi_json: Arc<String>) -> Routes {
         .merge(home::routes())
         .merge(auth::routes())
         .merge(admin::routes())
+        .merge(account::routes())
         .merge(setup::routes())
         .merge(invitations::routes())
         .merge(password_reset::routes())

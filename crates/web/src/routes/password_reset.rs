@@ -13,7 +13,7 @@ use super::forms::{FieldErrors, check_new_password};
 use super::page::Page;
 use crate::error::{AppError, Result};
 use crate::services::links::VALID_FOR_MINUTES;
-use crate::services::password_reset::{self, ResetError};
+use crate::services::passwords::{self as password_reset, ChangeError};
 use crate::services::users::{is_valid_email, normalize_email};
 use crate::state::AppState;
 use crate::templates::templates;
@@ -128,8 +128,10 @@ async fn reset(
         .map_err(|e| AppError::Internal(e.into()))?;
     match password_reset::complete(&state.db, &state.mail, &token, hash).await {
         Ok(_) => Ok(Redirect::to("/sign-in?done=password").into_response()),
-        Err(ResetError::InvalidLink) => Err(expired()),
-        Err(ResetError::Database(e)) => Err(e.into()),
-        Err(e @ ResetError::Template(_)) => Err(AppError::Internal(e.into())),
+        Err(ChangeError::InvalidLink) => Err(expired()),
+        Err(ChangeError::Database(e)) => Err(e.into()),
+        Err(e @ (ChangeError::Template(_) | ChangeError::NoUser)) => {
+            Err(AppError::Internal(e.into()))
+        }
     }
 }

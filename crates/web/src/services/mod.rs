@@ -5,7 +5,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod invitations;
 pub mod links;
-pub mod password_reset;
+pub mod passwords;
 pub mod roles;
 pub mod setup;
 pub mod users;

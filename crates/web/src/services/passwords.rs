@@ -1,11 +1,11 @@
-//! Password reset by email. Asking for a reset reveals nothing: the answer is the same
-//! whether or not the address has an account (the route does this work off the request).
-//! Completing one changes the password, spends the link, signs out every other session
-//! of the user, and emails them that their password changed.
+//! Changing passwords: signed in, or by a reset link sent by email. Asking for a reset
+//! reveals nothing: the answer is the same whether or not the address has an account (the
+//! route does this work off the request). Every change signs out the user's other
+//! sessions and emails them that their password changed.
 
 use chrono::Utc;
 use minijinja::context;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, Set};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, Set};
 use serde_json::json;
 
 use crate::db::begin_write;
@@ -15,11 +15,13 @@ use crate::services::audit;
 use crate::services::links::{self, Purpose, VALID_FOR_MINUTES};
 use crate::services::users::{find_by_email, normalize_email};
 
-/// Why a reset could not be completed.
+/// Why a password could not be changed.
 #[derive(Debug, thiserror::Error)]
-pub enum ResetError {
+pub enum ChangeError {
     #[error("This reset link has expired or has already been used. Ask for a new one.")]
     InvalidLink,
+    #[error("there is no such active user")]
+    NoUser,
     #[error(transparent)]
     Template(#[from] TemplateError),
     #[error(transparent)]
@@ -36,7 +38,7 @@ pub async fn request(
     db: &DatabaseConnection,
     mail: &Mail,
     email: &str,
-) -> Result<bool, ResetError> {
+) -> Result<bool, ChangeError> {
     let email = normalize_email(email);
     let Some(user) = find_by_email(db, &email).await?.filter(|u| u.active) else {
         return Ok(false);
@@ -86,40 +88,70 @@ pub async fn complete(
     mail: &Mail,
     token: &str,
     password_hash: String,
-) -> Result<users::Model, ResetError> {
+) -> Result<users::Model, ChangeError> {
     let txn = begin_write(db).await?;
     let Some(link) = links::find_valid(&txn, Purpose::Reset, token).await? else {
-        return Err(ResetError::InvalidLink);
+        return Err(ChangeError::InvalidLink);
     };
     let email = link.email.clone().unwrap_or_default();
     let Some(user) = find_by_email(&txn, &email).await?.filter(|u| u.active) else {
-        return Err(ResetError::InvalidLink);
+        return Err(ChangeError::InvalidLink);
     };
+    let user = set_password_in(&txn, mail, user, password_hash, "auth.password_reset").await?;
+    links::mark_used(&txn, link).await?;
+    txn.commit().await?;
+    mail.wake();
+    Ok(user)
+}
+
+/// Change a user's password (the caller has checked the current one). Other sessions end
+/// and a notice is emailed, in one transaction.
+///
+/// # Errors
+/// The user is gone or deactivated, or a failure; nothing is written then.
+pub async fn change(
+    db: &DatabaseConnection,
+    mail: &Mail,
+    user_id: i32,
+    password_hash: String,
+) -> Result<users::Model, ChangeError> {
+    let txn = begin_write(db).await?;
+    let Some(user) = users::Entity::find_by_id(user_id)
+        .one(&txn)
+        .await?
+        .filter(|u| u.active)
+    else {
+        return Err(ChangeError::NoUser);
+    };
+    let user = set_password_in(&txn, mail, user, password_hash, "auth.password_change").await?;
+    txn.commit().await?;
+    mail.wake();
+    Ok(user)
+}
+
+/// Set the password, mark when (sessions begun earlier end), queue the notice and audit
+/// `action`, inside the caller's transaction.
+async fn set_password_in(
+    txn: &DatabaseTransaction,
+    mail: &Mail,
+    user: users::Model,
+    password_hash: String,
+    action: &str,
+) -> Result<users::Model, ChangeError> {
     let now = Utc::now();
     let mut changed: users::ActiveModel = user.into();
     changed.password_hash = Set(Some(password_hash));
     changed.password_changed_at = Set(Some(now));
     changed.updated_at = Set(now);
-    let user = changed.update(&txn).await?;
-    links::mark_used(&txn, link).await?;
+    let user = changed.update(txn).await?;
     let ctx = context! {
         name => user.name,
         when => now.format("%-d %B %Y at %H:%M UTC").to_string(),
         reset_link => mail.link("/password-reset"),
     };
     Email::render(&user.email, "password_changed", ctx)?
-        .enqueue(&txn)
+        .enqueue(txn)
         .await?;
-    audit::record(
-        &txn,
-        Some(user.id),
-        "auth.password_reset",
-        "user",
-        Some(user.id),
-        json!({}),
-    )
-    .await?;
-    txn.commit().await?;
-    mail.wake();
+    audit::record(txn, Some(user.id), action, "user", Some(user.id), json!({})).await?;
     Ok(user)
 }

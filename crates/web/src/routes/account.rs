@@ -1,0 +1,93 @@
+//! The signed-in user's own account: who they are, and changing their password.
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::context;
+use sea_orm::EntityTrait;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::access::{Access, Routes};
+use super::forms::{FieldErrors, check_new_password};
+use super::page::Page;
+use crate::auth::current::{CurrentUser, begin_session};
+use crate::entities::users;
+use crate::error::{AppError, Result};
+use crate::services::passwords::{self, ChangeError};
+use crate::state::AppState;
+use crate::templates::templates;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/account", Access::SignedIn, account_page)
+        .post("/account/password", Access::SignedIn, change_password)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+fn render(page: Page, notice: Option<&str>, errors: &FieldErrors) -> Result<String> {
+    templates().render("account.html", context! { page, notice, errors })
+}
+
+async fn account_page(page: Page, Query(q): Query<Done>) -> Result<Html<String>> {
+    let notice = (q.done.as_deref() == Some("password"))
+        .then_some("Password changed. Any other session signed in as you has been signed out.");
+    Ok(Html(render(page, notice, &FieldErrors::new())?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    password: String,
+    confirm: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    session: Session,
+    page: Page,
+    user: CurrentUser,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response> {
+    // The current password is a secret to guess: limited like sign-in, per account.
+    state
+        .limits
+        .sign_in_per_account
+        .hit(&user.email)
+        .map_err(AppError::RateLimited)?;
+    let mut errors = FieldErrors::new();
+    check_new_password(&form.password, &form.confirm, &mut errors);
+    let stored = users::Entity::find_by_id(user.id)
+        .one(&state.db)
+        .await?
+        .and_then(|u| u.password_hash);
+    let current_ok = match stored {
+        Some(hash) => state.passwords.verify(form.current, hash).await,
+        None => false,
+    };
+    if !current_ok {
+        errors.insert("current", "That is not your current password.".to_owned());
+    }
+    if !errors.is_empty() {
+        let html = render(page, None, &errors)?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+    }
+    let hash = state
+        .passwords
+        .hash(form.password)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    match passwords::change(&state.db, &state.mail, user.id, hash).await {
+        Ok(_) => {}
+        Err(ChangeError::Database(e)) => return Err(e.into()),
+        Err(e) => return Err(AppError::Internal(e.into())),
+    }
+    // This session began before the change; begin it again so only the others end.
+    begin_session(&session, user.id).await?;
+    Ok(Redirect::to("/account?done=password").into_response())
+}
