@@ -19,13 +19,7 @@ async fn invite(app: &TestApp, email: &str, role: &str) -> support::TestResponse
 }
 
 async fn invitation_token(app: &TestApp, to: &str) -> String {
-    let mail = app
-        .outbox()
-        .await
-        .into_iter()
-        .rev()
-        .find(|m| m.to_address == to)
-        .unwrap_or_else(|| panic!("no mail to {to}"));
+    let mail = app.mail_to(to).await;
     link_token(&mail.text_body, "/invitations/")
 }
 
@@ -64,15 +58,7 @@ async fn an_invited_person_joins_with_the_role_they_were_invited_as() {
         "listed as pending"
     );
 
-    let page = app
-        .send(
-            Method::GET,
-            &format!("/invitations/{token}"),
-            &[],
-            None,
-            None,
-        )
-        .await;
+    let page = app.get_anonymously(&format!("/invitations/{token}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("lena.hart@example.org"));
     assert!(page.body.contains("invited as hiring manager"));
@@ -148,15 +134,7 @@ async fn a_new_invitation_replaces_the_old_and_a_withdrawn_one_stops_working() {
     let first = invitation_token(&app, "sam@example.org").await;
     invite(&app, "sam@example.org", "recruiter").await;
     let second = invitation_token(&app, "sam@example.org").await;
-    let old = app
-        .send(
-            Method::GET,
-            &format!("/invitations/{first}"),
-            &[],
-            None,
-            None,
-        )
-        .await;
+    let old = app.get_anonymously(&format!("/invitations/{first}")).await;
     assert_eq!(old.status, StatusCode::NOT_FOUND);
     assert!(old.body.contains("Ask an admin for a new one"));
 

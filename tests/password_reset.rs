@@ -23,13 +23,7 @@ async fn request_reset(app: &TestApp, email: &str) -> support::TestResponse {
 
 /// The reset link's token from the newest email to `to`.
 async fn token_mailed_to(app: &TestApp, to: &str) -> String {
-    let mail = app
-        .outbox()
-        .await
-        .into_iter()
-        .rev()
-        .find(|m| m.to_address == to)
-        .unwrap_or_else(|| panic!("no mail to {to}"));
+    let mail = app.mail_to(to).await;
     assert_eq!(mail.subject, "Reset your Attaché password");
     link_token(&mail.text_body, "/password-reset/")
 }
@@ -107,13 +101,7 @@ async fn a_reset_link_changes_the_password_once_and_signs_out_other_sessions() {
     request_reset(&app, &user.email).await;
     let token = token_mailed_to(&app, &user.email).await;
     let page = app
-        .send(
-            Method::GET,
-            &format!("/password-reset/{token}"),
-            &[],
-            None,
-            None,
-        )
+        .get_anonymously(&format!("/password-reset/{token}"))
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Choose a new password"));
@@ -138,13 +126,7 @@ async fn a_reset_link_changes_the_password_once_and_signs_out_other_sessions() {
     .await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
     let reused = app
-        .send(
-            Method::GET,
-            &format!("/password-reset/{token}"),
-            &[],
-            None,
-            None,
-        )
+        .get_anonymously(&format!("/password-reset/{token}"))
         .await;
     assert_eq!(reused.status, StatusCode::NOT_FOUND);
     assert!(reused.body.contains("expired or has already been used"));
@@ -271,14 +253,12 @@ async fn requests_are_rate_limited_per_address_whether_or_not_it_exists() {
 #[tokio::test]
 async fn the_sign_in_page_offers_a_reset() {
     let app = TestApp::new().await;
-    let page = app.send(Method::GET, "/sign-in", &[], None, None).await;
+    let page = app.get_anonymously("/sign-in").await;
     assert!(
         page.body
             .contains(r#"<a href="/password-reset">Forgot your password?</a>"#)
     );
-    let done = app
-        .send(Method::GET, "/sign-in?done=password", &[], None, None)
-        .await;
+    let done = app.get_anonymously("/sign-in?done=password").await;
     assert!(done.body.contains("Your password has changed."));
 }
 

@@ -382,6 +382,11 @@ impl TestApp {
         }
     }
 
+    /// GET without any session or token.
+    pub async fn get_anonymously(&self, uri: &str) -> TestResponse {
+        self.send(Method::GET, uri, &[], None, None).await
+    }
+
     pub async fn get(&self, uri: &str) -> TestResponse {
         self.request(Method::GET, uri, &[]).await
     }
@@ -424,6 +429,16 @@ impl TestApp {
             .all(&self.db)
             .await
             .unwrap()
+    }
+
+    /// The newest email to `to`.
+    pub async fn mail_to(&self, to: &str) -> attache_web::entities::mail_outbox::Model {
+        self.outbox()
+            .await
+            .into_iter()
+            .rev()
+            .find(|m| m.to_address == to)
+            .unwrap_or_else(|| panic!("no mail to {to}"))
     }
 
     /// Wait for the work requests started in the background (password-reset requests).

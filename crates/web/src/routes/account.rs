@@ -2,7 +2,6 @@
 
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::context;
 use sea_orm::EntityTrait;
@@ -10,7 +9,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::access::{Access, Routes};
-use super::forms::{FieldErrors, check_new_password};
+use super::forms::{FieldErrors, check_new_password, hash_new_password, unprocessable};
 use super::page::Page;
 use crate::auth::current::{CurrentUser, begin_session};
 use crate::entities::users;
@@ -75,13 +74,9 @@ async fn change_password(
     }
     if !errors.is_empty() {
         let html = render(page, None, &errors)?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+        return Ok(unprocessable(html));
     }
-    let hash = state
-        .passwords
-        .hash(form.password)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let hash = hash_new_password(&state, form.password).await?;
     match passwords::change(&state.db, &state.mail, user.id, hash).await {
         Ok(_) => {}
         Err(ChangeError::Database(e)) => return Err(e.into()),

@@ -8,6 +8,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::access::{Access, Routes};
+use super::forms::EMAIL_HINT;
 use super::page::Page;
 use crate::auth::UserRole;
 use crate::auth::current::CurrentUser;
@@ -161,7 +162,7 @@ async fn invite(
     match invitations::invite(&state.db, &state.mail, &admin, &form.email, role).await {
         Ok(()) => Ok(Redirect::to("/admin/users?done=invited").into_response()),
         Err(InvitationError::InvalidEmail(_)) => {
-            let message = "Enter an email address like name@example.org.".to_owned();
+            let message = EMAIL_HINT.to_owned();
             refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await
         }
         Err(e @ InvitationError::AlreadyUser(_)) => {

@@ -3,7 +3,32 @@
 
 use std::collections::BTreeMap;
 
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
 use crate::auth::password::Passwords;
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+
+/// What a form says when an email address is not one.
+pub const EMAIL_HINT: &str = "Enter an email address like name@example.org.";
+
+/// A form shown again with its errors: 422.
+pub fn unprocessable(html: String) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response()
+}
+
+/// Hash a new password that has passed [`check_new_password`].
+///
+/// # Errors
+/// Hashing failed: an internal error.
+pub async fn hash_new_password(state: &AppState, password: String) -> Result<String> {
+    state
+        .passwords
+        .hash(password)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))
+}
 
 /// Field name to message, for templates to show beside each field.
 pub type FieldErrors = BTreeMap<&'static str, String>;

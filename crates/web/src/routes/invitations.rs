@@ -2,14 +2,13 @@
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::access::{Access, Routes};
-use super::forms::{FieldErrors, check_name, check_new_password};
+use super::forms::{FieldErrors, check_name, check_new_password, hash_new_password, unprocessable};
 use super::page::Page;
 use crate::auth::current::begin_session;
 use crate::entities::invitations;
@@ -84,13 +83,9 @@ async fn accept(
     check_new_password(&form.password, &form.confirm, &mut errors);
     if !errors.is_empty() {
         let html = render(page, &token, &invitation, form.name.trim(), &errors)?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+        return Ok(unprocessable(html));
     }
-    let hash = state
-        .passwords
-        .hash(form.password)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let hash = hash_new_password(&state, form.password).await?;
     let user = match service::accept(&state.db, &token, &form.name, hash).await {
         Ok(user) => user,
         Err(InvitationError::InvalidLink) => return Err(expired()),

@@ -2,14 +2,13 @@
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
 use super::access::{Access, Routes};
 use super::auth::Client;
-use super::forms::{FieldErrors, check_new_password};
+use super::forms::{EMAIL_HINT, FieldErrors, check_new_password, hash_new_password, unprocessable};
 use super::page::Page;
 use crate::error::{AppError, Result};
 use crate::services::links::VALID_FOR_MINUTES;
@@ -53,10 +52,10 @@ async fn request(
     if !is_valid_email(&email) {
         let ctx = context! {
             page, email => form.email.trim(),
-            error => "Enter an email address like name@example.org.",
+            error => EMAIL_HINT,
         };
         let html = templates().render("auth/reset_request.html", ctx)?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+        return Ok(unprocessable(html));
     }
     // Counted for every address, known or not, so the limit itself reveals nothing.
     state
@@ -119,13 +118,9 @@ async fn reset(
     check_new_password(&form.password, &form.confirm, &mut errors);
     if !errors.is_empty() {
         let html = templates().render("auth/reset.html", context! { page, token, errors })?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+        return Ok(unprocessable(html));
     }
-    let hash = state
-        .passwords
-        .hash(form.password)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let hash = hash_new_password(&state, form.password).await?;
     match password_reset::complete(&state.db, &state.mail, &token, hash).await {
         Ok(_) => Ok(Redirect::to("/sign-in?done=password").into_response()),
         Err(ChangeError::InvalidLink) => Err(expired()),

@@ -2,14 +2,15 @@
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::access::{Access, Routes};
-use super::forms::{FieldErrors, check_name, check_new_password};
+use super::forms::{
+    EMAIL_HINT, FieldErrors, check_name, check_new_password, hash_new_password, unprocessable,
+};
 use super::page::Page;
 use crate::auth::current::begin_session;
 use crate::error::{AppError, Result};
@@ -58,23 +59,16 @@ async fn complete(
     let mut errors = FieldErrors::new();
     check_name(&form.name, &mut errors);
     if !is_valid_email(&normalize_email(&form.email)) {
-        errors.insert(
-            "email",
-            "Enter an email address like name@example.org.".to_owned(),
-        );
+        errors.insert("email", EMAIL_HINT.to_owned());
     }
     check_new_password(&form.password, &form.confirm, &mut errors);
     if !errors.is_empty() {
         let ctx =
             context! { page, token, name => form.name.trim(), email => form.email.trim(), errors };
         let html = templates().render("auth/setup.html", ctx)?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+        return Ok(unprocessable(html));
     }
-    let hash = state
-        .passwords
-        .hash(form.password)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let hash = hash_new_password(&state, form.password).await?;
     let user = match setup::complete(&state.db, &token, &form.email, &form.name, hash).await {
         Ok(user) => user,
         Err(SetupError::InvalidLink) => return Err(expired()),
