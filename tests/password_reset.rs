@@ -332,3 +332,27 @@ async fn a_signed_in_user_changes_their_password_and_only_other_sessions_end() {
         .unwrap();
     assert_eq!(audited, 1);
 }
+
+#[tokio::test]
+async fn expired_unused_links_are_cleaned_up_and_used_ones_kept() {
+    let app = TestApp::new().await;
+    let user = app.add_user(UserRole::Interviewer).await;
+    let other = app.add_user(UserRole::Recruiter).await;
+    request_reset(&app, &user.email).await;
+    request_reset(&app, &other.email).await;
+    let token = token_mailed_to(&app, &other.email).await;
+    set_password(&app, &token, NEW_PASSWORD, NEW_PASSWORD).await;
+    // Both links are two days old: one unused, one used.
+    for link in invitations::Entity::find().all(&app.db).await.unwrap() {
+        let mut old: invitations::ActiveModel = link.into();
+        old.expires_at = Set(chrono::Utc::now() - chrono::Duration::days(2));
+        old.update(&app.db).await.unwrap();
+    }
+    let removed = attache_web::services::links::delete_expired(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    let left = invitations::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert!(left[0].used_at.is_some());
+}

@@ -60,8 +60,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     let addr = listener.local_addr()?;
-    // Expired sessions are removed every hour by whichever instance is running.
+    // Expired sessions and one-time links are removed every hour by each instance.
     let store = crate::auth::session_store::DbSessionStore::new(state.db.clone());
+    let db = state.db.clone();
     tokio::spawn(async move {
         use tower_sessions::session_store::ExpiredDeletion;
         let mut every = tokio::time::interval(Duration::from_secs(3600));
@@ -70,8 +71,17 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             if let Err(e) = store.delete_expired().await {
                 tracing::warn!(error = %e, "could not remove expired sessions");
             }
+            if let Err(e) = crate::services::links::delete_expired(&db).await {
+                tracing::warn!(error = %e, "could not remove expired links");
+            }
         }
     });
+    if config.public_url.is_none() && config.bind.ip().is_unspecified() {
+        tracing::warn!(
+            "links in emails will point at {}: set --public-url to the address users reach Attaché at",
+            config.public_url()
+        );
+    }
     tracing::info!(%addr, startup_ms = started.elapsed().as_millis() as u64, "listening on http://{addr}");
     if let Some(token) = crate::services::setup::start(&state.db).await? {
         // Printed for the operator, never logged: it is a secret until used.

@@ -116,3 +116,17 @@ pub async fn pending(
         .all(db)
         .await
 }
+
+/// Remove links that expired more than a day ago without being used; used ones stay as a
+/// record. Returns how many went.
+///
+/// # Errors
+/// The database failed.
+pub async fn delete_expired(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let res = invitations::Entity::delete_many()
+        .filter(invitations::Column::UsedAt.is_null())
+        .filter(invitations::Column::ExpiresAt.lt(Utc::now() - Duration::days(1)))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}
