@@ -77,6 +77,7 @@ fn main() {
         // Repeated sign-ins are the point here; the limits are tested elsewhere.
         state.limits.sign_in_per_client = RateLimiter::new(u32::MAX, Duration::from_secs(1));
         state.limits.sign_in_per_account = RateLimiter::new(u32::MAX, Duration::from_secs(1));
+        state.limits.sign_in_per_account_and_client = RateLimiter::new(u32::MAX, Duration::from_secs(1));
         let app = attache_web::app(state);
 
         // /healthz alone, as the baseline for the same measurement under load.

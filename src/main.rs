@@ -12,6 +12,7 @@ use attache_migrations::{Migrator, MigratorTrait};
 use attache_web::auth::UserRole;
 use attache_web::auth::password::Passwords;
 use attache_web::config::{Config, Overrides};
+use attache_web::services::users::UserError;
 use clap::{Parser, Subcommand};
 
 /// Attaché: a structured-interview toolkit for diplomacy roles.
@@ -225,17 +226,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let user = runtime()?.block_on(async {
                 let db = migrated(&config.database_url).await?;
                 let hash = Passwords::production().hash(password.clone()).await?;
-                anyhow::Ok(
-                    attache_web::services::users::create(
-                        &db,
-                        &email,
-                        &name,
-                        role,
-                        Some(hash),
-                        None,
-                    )
-                    .await?,
-                )
+                attache_web::services::users::create(&db, &email, &name, role, Some(hash), None)
+                    .await
+                    .map_err(|e| match e {
+                        // Name the flag that holds each bad value.
+                        UserError::Invalid(fields) => anyhow::anyhow!(
+                            "{}",
+                            fields
+                                .0
+                                .iter()
+                                .map(|(field, message)| format!("--{field}: {message}"))
+                                .collect::<Vec<_>>()
+                                .join("\n")
+                        ),
+                        e => e.into(),
+                    })
             })?;
             println!("added {} <{}> as {}", user.name, user.email, user.role);
             if generated {
@@ -438,7 +443,11 @@ fn print_role(role: &Role) -> Result<()> {
         if questions.is_empty() {
             continue;
         }
-        writeln!(out, "\n== {} questions ==", capitalise(level.as_str()))?;
+        writeln!(
+            out,
+            "\n== {} questions ==",
+            attache_web::fields::capitalise(level.as_str())
+        )?;
         for q in questions {
             writeln!(out)?;
             write_wrapped(&mut out, &format!("[{}] {}", q.id, q.text), "  ")?;
@@ -462,13 +471,6 @@ fn print_role(role: &Role) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 /// Write `text` wrapped at [`WIDTH`], continuation lines starting with `indent`.

@@ -10,7 +10,7 @@ use attache_web::auth::UserRole;
 use attache_web::routes::access::Access;
 use axum::http::{Method, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use support::{PASSWORD, TestApp, csrf_in, session_cookie, urlencode};
+use support::{PASSWORD, TestApp, csrf_cookie, csrf_in, session_cookie, urlencode};
 
 const FORM: [(&str, &str); 1] = [("content-type", "application/x-www-form-urlencoded")];
 
@@ -41,7 +41,7 @@ async fn failed_sign_in_does_not_tell_which_part_was_wrong() {
         let app = &app;
         async move {
             let page = app.send(Method::GET, "/sign-in", &[], None, None).await;
-            let cookie = session_cookie(&page).unwrap();
+            let cookie = csrf_cookie(&page).unwrap();
             let form = format!(
                 "email={}&password={}&csrf_token={}",
                 urlencode(&email),
@@ -70,10 +70,12 @@ async fn failed_sign_in_does_not_tell_which_part_was_wrong() {
     assert_eq!(failures.len(), 2);
 }
 
-/// The session id changes at sign-in: an id obtained before is worthless after.
+/// The session id changes at sign-in: an id obtained before is worthless after. Cookies
+/// are HttpOnly and SameSite=Lax, and not Secure unless configured.
 #[tokio::test]
 async fn session_id_is_rotated_at_sign_in_and_cookies_are_httponly_and_lax() {
     let app = TestApp::new().await;
+    let first = app.add_user(UserRole::Recruiter).await;
     let user = app.add_user(UserRole::Interviewer).await;
     let page = app.send(Method::GET, "/sign-in", &[], None, None).await;
     let set_cookie = page.header("set-cookie").to_owned();
@@ -83,19 +85,29 @@ async fn session_id_is_rotated_at_sign_in_and_cookies_are_httponly_and_lax() {
         !set_cookie.contains("Secure"),
         "not over TLS unless configured: {set_cookie}"
     );
-    let before = session_cookie(&page).unwrap();
+    // A session that exists before this sign-in (someone else's, on a shared machine).
+    let before = app.sign_in(&first.email, PASSWORD).await;
     let form = format!(
         "email={}&password={}&csrf_token={}",
         urlencode(&user.email),
         urlencode(PASSWORD),
-        csrf_in(&page.body)
+        before.csrf
     );
     let r = app
-        .send(Method::POST, "/sign-in", &FORM, Some(&before), Some(form))
+        .send(
+            Method::POST,
+            "/sign-in",
+            &FORM,
+            Some(&before.cookie),
+            Some(form),
+        )
         .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let set_cookie = r.header("set-cookie").to_owned();
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
     let after = session_cookie(&r).unwrap();
-    assert_ne!(before, after);
+    assert_ne!(before.cookie, after);
     assert_eq!(
         app.send(Method::GET, "/", &[], Some(&after), None)
             .await
@@ -103,7 +115,7 @@ async fn session_id_is_rotated_at_sign_in_and_cookies_are_httponly_and_lax() {
         StatusCode::OK
     );
     assert_eq!(
-        app.send(Method::GET, "/", &[], Some(&before), None)
+        app.send(Method::GET, "/", &[], Some(&before.cookie), None)
             .await
             .status,
         StatusCode::SEE_OTHER
@@ -341,7 +353,7 @@ async fn every_route_is_in_the_matrix_and_enforces_it_for_every_role() {
     let mut anonymous = TestApp::new().await;
     let page = anonymous.get("/sign-in").await;
     anonymous.session = Some(support::Signed {
-        cookie: session_cookie(&page).unwrap(),
+        cookie: csrf_cookie(&page).unwrap(),
         csrf: csrf_in(&page.body),
     });
     let mut callers: Vec<(String, Option<UserRole>, TestApp)> =
@@ -414,7 +426,7 @@ async fn sign_in_is_rate_limited_per_account() {
     let app = TestApp::new().await;
     let user = app.add_user(UserRole::Recruiter).await;
     let page = app.send(Method::GET, "/sign-in", &[], None, None).await;
-    let cookie = session_cookie(&page).unwrap();
+    let cookie = csrf_cookie(&page).unwrap();
     let csrf = csrf_in(&page.body);
     let attempt = |password: &'static str| {
         let form = format!(

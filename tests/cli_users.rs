@@ -127,7 +127,31 @@ async fn users_add_refuses_duplicates_bad_roles_bad_emails_and_short_passwords()
         err(&o)
     );
     let o = add("not-an-email", "admin", "a long enough password");
-    assert!(err(&o).contains("is not an email address"), "{}", err(&o));
+    assert!(
+        err(&o).contains("--email: Enter an email address like name@example.org."),
+        "{}",
+        err(&o)
+    );
+    let long_name = "N".repeat(201);
+    let o = attache(
+        &database.url,
+        &[
+            "users",
+            "add",
+            "--email",
+            "n@example.org",
+            "--name",
+            &long_name,
+            "--role",
+            "admin",
+        ],
+        Some("a long enough password"),
+    );
+    assert!(
+        err(&o).contains("--name: Name may have at most 200 characters; this has 201."),
+        "{}",
+        err(&o)
+    );
     let o = add("z@example.org", "admin", "short");
     assert!(err(&o).contains("at least 12 characters"), "{}", err(&o));
 

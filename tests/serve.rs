@@ -152,9 +152,11 @@ fn serve_creates_the_database_loads_seed_data_and_stops_on_sigterm_despite_idle_
     );
 }
 
-/// Logs carry the method and path of each request, never the query string.
+/// Logs carry the method and path of each request, never the query string, and never the
+/// token of a one-time link (set-up, invitation, password reset), which stays valid for
+/// up to an hour.
 #[test]
-fn request_logs_leave_out_query_strings() {
+fn request_logs_leave_out_query_strings_and_one_time_tokens() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let (mut child, log) = start(dir.path(), port);
@@ -163,6 +165,11 @@ fn request_logs_leave_out_query_strings() {
         response.starts_with("HTTP/1.1 303"),
         "anonymous: sent to sign in; {response}"
     );
+    let token = "5ec2e7".repeat(10);
+    for link in ["/setup/", "/invitations/", "/password-reset/"] {
+        let (_s, response) = get_keep_alive(port, &format!("{link}{token}"));
+        assert!(response.starts_with("HTTP/1.1 404"), "{response}");
+    }
     sigterm_and_wait(&mut child);
     let lines: Vec<String> = log.try_iter().collect();
     assert!(lines.iter().any(|l| l.contains("path=/roles")), "{lines:?}");
@@ -172,6 +179,14 @@ fn request_logs_leave_out_query_strings() {
             .any(|l| l.contains("Jane") || l.contains("Secret")),
         "{lines:?}"
     );
+    for link in ["/setup/", "/invitations/", "/password-reset/"] {
+        let redacted = format!("path={link}{{token}}");
+        assert!(
+            lines.iter().any(|l| l.contains(&redacted)),
+            "{redacted} in {lines:?}"
+        );
+    }
+    assert!(!lines.iter().any(|l| l.contains(&token)), "{lines:?}");
 }
 
 /// SIGTERM at the earliest moment, as soon as the port accepts connections, still shuts

@@ -8,7 +8,7 @@ use attache_web::auth::UserRole;
 use attache_web::services::setup;
 use axum::http::{Method, StatusCode};
 use sea_orm::{EntityTrait, PaginatorTrait};
-use support::{TestApp, csrf_in, session_cookie, urlencode};
+use support::{TestApp, csrf_cookie, csrf_in, session_cookie, urlencode};
 
 const FORM: [(&str, &str); 1] = [("content-type", "application/x-www-form-urlencoded")];
 
@@ -24,7 +24,7 @@ async fn submit(
         .send(Method::GET, &format!("/setup/{token}"), &[], None, None)
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let cookie = session_cookie(&page).unwrap();
+    let cookie = csrf_cookie(&page).unwrap();
     let body = format!(
         "name={}&email={}&password={}&confirm={}&csrf_token={}",
         urlencode(name),

@@ -10,6 +10,7 @@ mod m20261121_000005_create_scorecards;
 mod m20261121_000006_create_audit_and_outbox;
 mod m20261121_000007_create_invitations;
 mod m20261121_000008_add_password_changed_at;
+mod m20261123_000009_create_server_keys;
 
 /// Runs the migrations in order.
 #[derive(Debug)]
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000006_create_audit_and_outbox::Migration),
             Box::new(m20261121_000007_create_invitations::Migration),
             Box::new(m20261121_000008_add_password_changed_at::Migration),
+            Box::new(m20261123_000009_create_server_keys::Migration),
         ]
     }
 }

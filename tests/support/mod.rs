@@ -206,6 +206,16 @@ pub fn session_cookie(r: &TestResponse) -> Option<String> {
     })
 }
 
+/// The `name=value` of the anonymous CSRF cookie a response sets, if it sets one.
+pub fn csrf_cookie(r: &TestResponse) -> Option<String> {
+    r.headers.get_all("set-cookie").iter().find_map(|v| {
+        let v = v.to_str().ok()?;
+        let pair = v.split(';').next()?;
+        pair.starts_with(&format!("{}=", attache_web::auth::csrf::COOKIE))
+            .then(|| pair.to_owned())
+    })
+}
+
 /// The CSRF token in a page's forms.
 pub fn csrf_in(html: &str) -> String {
     let marker = r#"name="csrf_token" value=""#;
@@ -297,7 +307,7 @@ impl TestApp {
     /// Sign in through the form, as a browser would, and return the new session.
     pub async fn sign_in(&self, email: &str, password: &str) -> Signed {
         let page = self.send(Method::GET, "/sign-in", &[], None, None).await;
-        let cookie = session_cookie(&page).expect("the sign-in page starts a session");
+        let cookie = csrf_cookie(&page).expect("the sign-in page sets a CSRF cookie");
         let csrf = csrf_in(&page.body);
         let form = format!(
             "email={}&password={}&csrf_token={csrf}",
@@ -359,6 +369,20 @@ impl TestApp {
         cookie: Option<&str>,
         body: Option<String>,
     ) -> TestResponse {
+        self.send_from(None, method, uri, headers, cookie, body)
+            .await
+    }
+
+    /// [`TestApp::send`] from a client at `peer`, as the server would see the connection.
+    pub async fn send_from(
+        &self,
+        peer: Option<std::net::SocketAddr>,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+        cookie: Option<&str>,
+        body: Option<String>,
+    ) -> TestResponse {
         let mut req = Request::builder().method(method).uri(uri);
         for (k, v) in headers {
             req = req.header(*k, *v);
@@ -366,12 +390,12 @@ impl TestApp {
         if let Some(c) = cookie {
             req = req.header("cookie", c);
         }
-        let response = self
-            .router
-            .clone()
-            .oneshot(req.body(body.map_or_else(Body::empty, Body::from)).unwrap())
-            .await
-            .unwrap();
+        let mut req = req.body(body.map_or_else(Body::empty, Body::from)).unwrap();
+        if let Some(peer) = peer {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+        }
+        let response = self.router.clone().oneshot(req).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
@@ -448,12 +472,12 @@ impl TestApp {
         self.state.background.reopen();
     }
 
-    /// An anonymous visit: a session and CSRF token from the sign-in page, then POST
+    /// An anonymous visit: a CSRF cookie and token from the sign-in page, then POST
     /// `form` to `action` with them. Returns the response and the session cookie.
     pub async fn anonymous_post(&self, action: &str, form: &str) -> (TestResponse, String) {
         let got = self.send(Method::GET, "/sign-in", &[], None, None).await;
         assert_eq!(got.status, StatusCode::OK);
-        let cookie = session_cookie(&got).expect("the page starts a session");
+        let cookie = csrf_cookie(&got).expect("the page sets a CSRF cookie");
         let sep = if form.is_empty() { "" } else { "&" };
         let body = format!("{form}{sep}csrf_token={}", csrf_in(&got.body));
         let form_type = [("content-type", "application/x-www-form-urlencoded")];

@@ -6,6 +6,8 @@ pub mod config;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod extract;
+pub mod fields;
 pub mod mail;
 pub mod routes;
 pub mod security;

@@ -80,9 +80,15 @@ impl Templates {
     }
 }
 
-/// The HTML page for an error; plain text if even that cannot be rendered.
-pub fn render_error_page(status: StatusCode, message: &str) -> String {
+/// The HTML page for an error, with the navigation of whoever is signed in; plain text if
+/// even that cannot be rendered.
+pub fn render_error_page(
+    status: StatusCode,
+    message: &str,
+    page: &crate::routes::page::Page,
+) -> String {
     let ctx = minijinja::context! {
+        page,
         status => status.as_u16(),
         reason => status.canonical_reason().unwrap_or("Error"),
         message => message,

@@ -1,31 +1,103 @@
-//! Cross-site request forgery protection: a random token per session, required on every
-//! state-changing request that relies on the session cookie, as the `csrf_token` form
-//! field or the `X-CSRF-Token` header (htmx sends the header). Requests authenticated
-//! with a bearer token are exempt: browsers never add that header by themselves.
+//! Cross-site request forgery protection, required on every state-changing request that
+//! relies on cookies, as the `csrf_token` form field or the `X-CSRF-Token` header (htmx
+//! sends the header). Requests authenticated with a bearer token are exempt: browsers
+//! never add that header by themselves.
+//!
+//! Signed-in users have a random token in their session, new at every sign-in. Anonymous
+//! visitors (signing in, asking for a password reset, following a one-time link) store
+//! nothing on the server: their token is a signed double-submit cookie, a random nonce
+//! with an HMAC under a key every instance shares, which the form must repeat.
 
 use axum::body::{Body, to_bytes};
-use axum::extract::Request;
-use axum::http::Method;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use hmac::{KeyInit, Mac};
 use tower_sessions::Session;
 
-use crate::auth::current::{Caller, Via, is_api};
-use crate::error::{ApiError, AppError};
+use crate::auth::current::{Caller, Via};
+use crate::error::AppError;
+use crate::state::AppState;
 
-/// Session key of the CSRF token.
+/// Session key of a signed-in user's CSRF token.
 const KEY: &str = "csrf";
-/// Largest form body read to find the token.
-const MAX_FORM_BYTES: usize = 1 << 20;
+/// Cookie holding an anonymous visitor's signed token.
+pub const COOKIE: &str = "attache_csrf";
+/// Largest form body read to find the token: axum's own body limit.
+const MAX_FORM_BYTES: usize = 2 << 20;
 
-/// The session's CSRF token, created on first use.
-pub async fn token(session: &Session) -> String {
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+/// The key that signs anonymous tokens: 32 random bytes kept in the database, so every
+/// instance accepts every other's tokens.
+#[derive(Clone)]
+pub struct CsrfKey(std::sync::Arc<[u8; 32]>);
+
+impl std::fmt::Debug for CsrfKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CsrfKey(..)")
+    }
+}
+
+impl CsrfKey {
+    pub fn new(bytes: [u8; 32]) -> Self {
+        CsrfKey(std::sync::Arc::new(bytes))
+    }
+
+    fn mac(&self, nonce: &str) -> String {
+        // HMAC takes keys of any length: this cannot fail.
+        let Ok(mut mac) = <HmacSha256 as KeyInit>::new_from_slice(self.0.as_slice()) else {
+            return String::new();
+        };
+        mac.update(b"attache csrf v1:");
+        mac.update(nonce.as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
+
+    /// A fresh signed token: `nonce.mac`.
+    pub fn mint(&self) -> String {
+        let nonce = super::random_hex(16);
+        let mac = self.mac(&nonce);
+        format!("{nonce}.{mac}")
+    }
+
+    /// Whether `token` is one this key signed.
+    pub fn verify(&self, token: &str) -> bool {
+        token.split_once('.').is_some_and(|(nonce, mac)| {
+            nonce.len() == 32 && constant_time_eq(self.mac(nonce).as_bytes(), mac.as_bytes())
+        })
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A signed-in session's CSRF token, created on first use.
+pub async fn session_token(session: &Session) -> String {
     if let Ok(Some(t)) = session.get::<String>(KEY).await {
         return t;
     }
     let t = super::random_hex(32);
     let _ = session.insert(KEY, &t).await;
     t
+}
+
+/// Forget the session's token, so the next page gets a new one (at sign-in).
+///
+/// # Errors
+/// The session store failed.
+pub async fn renew(session: &Session) -> Result<(), tower_sessions::session::Error> {
+    session.remove::<String>(KEY).await.map(|_| ())
+}
+
+/// An anonymous visitor's token for this request: from their cookie, or new (then the
+/// response sets the cookie).
+#[derive(Debug, Clone)]
+pub struct AnonymousToken {
+    pub token: String,
+    fresh: bool,
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -40,16 +112,98 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
     })
 }
 
+/// The value of cookie `name` in the request, if any.
+pub fn cookie<'a>(req: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    req.get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
+}
+
 /// Refuse a state-changing request without the right token (403), before it reaches a
-/// handler, so nothing changes.
-pub async fn protect(session: Session, req: Request, next: Next) -> Response {
+/// handler, so nothing changes. For anonymous visitors, also hand the page its token and
+/// set the cookie when it is new.
+pub async fn protect(
+    State(state): State<AppState>,
+    session: Session,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let caller = req
+        .extensions()
+        .get::<Caller>()
+        .cloned()
+        .unwrap_or_default();
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let bearer = req.extensions().get::<Caller>().and_then(Caller::via) == Some(Via::Bearer);
-    if safe || bearer {
+    if caller.via() == Some(Via::Bearer) {
         return next.run(req).await;
     }
-    let api = is_api(req.uri().path());
-    let expected = session.get::<String>(KEY).await.ok().flatten();
+    let signed_in = caller.user().is_some();
+    let anonymous = (!signed_in).then(|| {
+        match cookie(req.headers(), COOKIE).filter(|t| state.csrf_key.verify(t)) {
+            Some(t) => AnonymousToken {
+                token: t.to_owned(),
+                fresh: false,
+            },
+            None => AnonymousToken {
+                token: state.csrf_key.mint(),
+                fresh: true,
+            },
+        }
+    });
+    if !safe {
+        let expected = match &anonymous {
+            Some(a) if !a.fresh => Some(a.token.clone()),
+            Some(_) => None,
+            None => session.get::<String>(KEY).await.ok().flatten(),
+        };
+        let Some((ok, rebuilt)) = check(req, expected.as_deref()).await else {
+            return (
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "the form is too large",
+            )
+                .into_response();
+        };
+        req = rebuilt;
+        if !ok {
+            return AppError::CsrfRejected(
+                "This form has expired or did not come from Attaché. Reload the page and try again."
+                    .to_owned(),
+            )
+            .into_response();
+        }
+    }
+    if let Some(a) = &anonymous {
+        req.extensions_mut().insert(a.clone());
+    }
+    let mut res = next.run(req).await;
+    if let Some(a) = anonymous.filter(|a| a.fresh) {
+        let is_page = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html"));
+        if is_page {
+            let secure = if state.secure_cookies { "; Secure" } else { "" };
+            let value = format!(
+                "{COOKIE}={}; Path=/; HttpOnly; SameSite=Lax{secure}",
+                a.token
+            );
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+    }
+    res
+}
+
+/// Whether the request carries `expected` as its header or form field; the request is
+/// given back whole. `None` when a form body is too large to read.
+async fn check(req: Request, expected: Option<&str>) -> Option<(bool, Request)> {
     let header = req
         .headers()
         .get("x-csrf-token")
@@ -61,43 +215,58 @@ pub async fn protect(session: Session, req: Request, next: Next) -> Response {
         None => {
             let is_form = parts
                 .headers
-                .get(axum::http::header::CONTENT_TYPE)
+                .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
             if is_form {
-                match to_bytes(body, MAX_FORM_BYTES).await {
-                    Ok(bytes) => (form_field(&bytes, "csrf_token"), Body::from(bytes)),
-                    Err(_) => (None, Body::empty()),
-                }
+                let bytes = to_bytes(body, MAX_FORM_BYTES).await.ok()?;
+                (form_field(&bytes, "csrf_token"), Body::from(bytes))
             } else {
                 (None, body)
             }
         }
     };
-    let ok = matches!((&expected, &given), (Some(e), Some(g)) if constant_time_eq(e.as_bytes(), g.as_bytes()));
-    if !ok {
-        let message =
-            "This form has expired or did not come from Attaché. Reload the page and try again.";
-        return if api {
-            ApiError(AppError::CsrfRejected(message.to_owned())).into_response()
-        } else {
-            AppError::CsrfRejected(message.to_owned()).into_response()
-        };
-    }
-    next.run(Request::from_parts(parts, body)).await
+    let ok = matches!((expected, &given), (Some(e), Some(g)) if constant_time_eq(e.as_bytes(), g.as_bytes()));
+    Some((ok, Request::from_parts(parts, body)))
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn form_fields_are_found_and_tokens_compared_in_constant_time() {
         assert_eq!(
-            super::form_field(b"email=a%40b&csrf_token=abc", "csrf_token").as_deref(),
+            form_field(b"email=a%40b&csrf_token=abc", "csrf_token").as_deref(),
             Some("abc")
         );
-        assert_eq!(super::form_field(b"email=a", "csrf_token"), None);
-        assert!(super::constant_time_eq(b"abc", b"abc"));
-        assert!(!super::constant_time_eq(b"abc", b"abd"));
-        assert!(!super::constant_time_eq(b"abc", b"ab"));
+        assert_eq!(form_field(b"email=a", "csrf_token"), None);
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+
+    #[test]
+    fn only_tokens_signed_with_the_key_verify() {
+        let key = CsrfKey::new([7; 32]);
+        let t = key.mint();
+        assert!(key.verify(&t));
+        assert_ne!(t, key.mint());
+        assert!(!CsrfKey::new([8; 32]).verify(&t), "another key's token");
+        let (nonce, _) = t.split_once('.').unwrap();
+        assert!(!key.verify(&format!("{nonce}.{}", "0".repeat(64))));
+        assert!(!key.verify("garbage"));
+        assert!(!key.verify(""));
+    }
+
+    #[test]
+    fn cookies_are_read_by_exact_name() {
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            "a=1; attache_csrf=xyz; b=2".parse().unwrap(),
+        );
+        assert_eq!(cookie(&h, COOKIE), Some("xyz"));
+        assert_eq!(cookie(&h, "attache"), None);
     }
 }

@@ -13,7 +13,7 @@ use tower_sessions::Session;
 
 use crate::auth::UserRole;
 use crate::entities::users;
-use crate::error::{ApiError, AppError};
+use crate::error::AppError;
 use crate::state::AppState;
 
 /// Session key of the signed-in user's id.
@@ -24,14 +24,15 @@ pub const SIGNED_IN_AT: &str = "signed_in_at_ms";
 /// However active, a session ends this long after sign-in.
 pub const ABSOLUTE_EXPIRY_SECONDS: i64 = 7 * 24 * 3600;
 
-/// Sign `user_id` in on this session. The session id changes first, so an id planted
-/// before sign-in is worthless after it.
+/// Sign `user_id` in on this session. The session id and its CSRF token change first, so
+/// neither an id nor a token obtained before sign-in is worth anything after it.
 ///
 /// # Errors
 /// The session store failed.
 pub async fn begin_session(session: &Session, user_id: i32) -> Result<(), AppError> {
     let fail = |e: tower_sessions::session::Error| AppError::Internal(e.into());
     session.cycle_id().await.map_err(fail)?;
+    crate::auth::csrf::renew(session).await.map_err(fail)?;
     session.insert(USER_ID, user_id).await.map_err(fail)?;
     session
         .insert(SIGNED_IN_AT, Utc::now().timestamp_millis())
@@ -101,16 +102,17 @@ pub(crate) fn is_api(path: &str) -> bool {
 }
 
 fn unauthenticated(message: &str) -> Response {
-    let mut r = ApiError(AppError::Unauthenticated(message.to_owned())).into_response();
-    r.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        header::HeaderValue::from_static("Bearer"),
-    );
-    r
+    AppError::Unauthenticated(message.to_owned()).into_response()
 }
 
-/// Work out the caller: a valid `Authorization: Bearer` token, or the session's user.
-/// A malformed or unknown token is refused with 401 rather than ignored.
+/// Work out the caller: under `/api/`, a valid `Authorization: Bearer` token; otherwise,
+/// or without a token, the session's user. A malformed or unknown token is refused with
+/// 401 rather than ignored. Pages never accept tokens: a token is for programs, and a
+/// page's forms are protected by the session's CSRF token, which a token has not.
+///
+/// The caller is also left on the response, for the error pages' navigation, and a
+/// signed-in user's responses are marked `Cache-Control: no-store`, so pages with their
+/// data do not stay in a shared browser's cache after they sign out.
 pub async fn authenticate(
     State(state): State<AppState>,
     session: Session,
@@ -118,7 +120,11 @@ pub async fn authenticate(
     next: Next,
 ) -> Response {
     let mut caller = Caller::default();
-    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .filter(|_| is_api(req.uri().path()));
+    if let Some(value) = bearer {
         let peer = req
             .extensions()
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
@@ -126,7 +132,7 @@ pub async fn authenticate(
         let client = state.limits.client(req.headers(), peer);
         let refuse_token = |message: &str| match state.limits.bad_tokens_per_client.hit(&client) {
             Ok(()) => unauthenticated(message),
-            Err(wait) => ApiError(AppError::RateLimited(wait)).into_response(),
+            Err(wait) => AppError::RateLimited(wait).into_response(),
         };
         let token = value
             .to_str()
@@ -139,7 +145,7 @@ pub async fn authenticate(
         match crate::services::api_tokens::authenticate(&state.db, token).await {
             Ok(Some(user)) => caller = Caller(to_current(user).map(|u| (u, Via::Bearer))),
             Ok(None) => return refuse_token("that API token is not valid"),
-            Err(e) => return ApiError(AppError::Database(e)).into_response(),
+            Err(e) => return AppError::Database(e).into_response(),
         }
         if caller.0.is_none() {
             return refuse_token("that API token is not valid");
@@ -170,8 +176,16 @@ pub async fn authenticate(
             }
         }
     }
-    req.extensions_mut().insert(caller);
-    next.run(req).await
+    req.extensions_mut().insert(caller.clone());
+    let mut res = next.run(req).await;
+    if caller.user().is_some() && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    res.extensions_mut().insert(caller);
+    res
 }
 
 /// Who may reach a route.
@@ -214,8 +228,7 @@ pub fn refuse(access: Access, caller: &Caller, path_and_query: &str) -> Option<R
             )
                 .into_response()
         }
-        (Some(_), true) => ApiError(AppError::Forbidden).into_response(),
-        (Some(_), false) => AppError::Forbidden.into_response(),
+        (Some(_), _) => AppError::Forbidden.into_response(),
     })
 }
 

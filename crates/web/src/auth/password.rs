@@ -3,6 +3,7 @@
 //! requests around it.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -20,6 +21,15 @@ pub const MAX_LENGTH: usize = 1024;
 pub struct Passwords {
     params: Params,
     limit: Arc<Semaphore>,
+    work: Arc<Work>,
+}
+
+/// How much argon2 work has been done: every hash and every verification counts, so a
+/// test can tell that a request did (or did not) spend it.
+#[derive(Debug, Default)]
+struct Work {
+    hashes: AtomicU64,
+    verifications: AtomicU64,
 }
 
 /// Hashing failed (a bug or resource exhaustion), or the password is unacceptable.
@@ -50,7 +60,18 @@ impl Passwords {
             // Constant, valid parameters: construction cannot fail.
             params: Params::new(m_cost, t_cost, p_cost, None).unwrap_or_default(),
             limit: Arc::new(Semaphore::new(cpus)),
+            work: Arc::default(),
         }
+    }
+
+    /// Passwords hashed so far (the dummy hash for timing included).
+    pub fn hashes_computed(&self) -> u64 {
+        self.work.hashes.load(Ordering::Relaxed)
+    }
+
+    /// Verifications run so far, real and dummy.
+    pub fn verifications_run(&self) -> u64 {
+        self.work.verifications.load(Ordering::Relaxed)
     }
 
     fn argon2(&self) -> Argon2<'static> {
@@ -72,6 +93,18 @@ impl Passwords {
         }
     }
 
+    /// Check only the upper bound, for passwords typed to sign in.
+    ///
+    /// # Errors
+    /// Too long.
+    pub fn check_max_length(password: &str) -> Result<(), PasswordError> {
+        if password.chars().count() > MAX_LENGTH {
+            Err(PasswordError::TooLong)
+        } else {
+            Ok(())
+        }
+    }
+
     /// The PHC string for a new password.
     ///
     /// # Errors
@@ -84,6 +117,7 @@ impl Passwords {
             .await
             .map_err(|e| PasswordError::Hash(e.to_string()))?;
         let argon2 = self.argon2();
+        self.work.hashes.fetch_add(1, Ordering::Relaxed);
         tokio::task::spawn_blocking(move || {
             let salt = SaltString::generate(&mut OsRng);
             argon2
@@ -102,6 +136,7 @@ impl Passwords {
             return false;
         };
         let argon2 = self.argon2();
+        self.work.verifications.fetch_add(1, Ordering::Relaxed);
         tokio::task::spawn_blocking(move || {
             PasswordHash::new(&phc)
                 .is_ok_and(|parsed| argon2.verify_password(password.as_bytes(), &parsed).is_ok())

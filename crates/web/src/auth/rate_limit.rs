@@ -55,12 +55,24 @@ impl RateLimiter {
 }
 
 /// The limits the application applies.
+///
+/// Sign-in is limited three ways. Per client address, so one machine cannot guess at many
+/// accounts. Per account and client address together, so one machine cannot guess at one
+/// account, while the owner, signing in from elsewhere, is not locked out by a stranger.
+/// And per account from anywhere, with a ceiling ten times higher, so guessing spread over
+/// many addresses is still bounded; only such a distributed attack can lock an owner out.
 #[derive(Debug, Clone)]
 pub struct Limits {
     /// Sign-in attempts per client address.
     pub sign_in_per_client: RateLimiter,
-    /// Sign-in attempts per account (email), from anywhere.
+    /// Sign-in attempts per account (email) from one client address.
+    pub sign_in_per_account_and_client: RateLimiter,
+    /// Sign-in attempts per account (email) from anywhere: the ceiling.
     pub sign_in_per_account: RateLimiter,
+    /// Guesses at the current password when changing it, per account.
+    pub password_change_per_account: RateLimiter,
+    /// Submissions of set-up and invitation links per client address.
+    pub links_per_client: RateLimiter,
     /// Password-reset requests and reset-link submissions per client address.
     pub reset_per_client: RateLimiter,
     /// Password-reset requests per address asked about, known or not.
@@ -75,7 +87,10 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             sign_in_per_client: RateLimiter::new(20, Duration::from_secs(300)),
-            sign_in_per_account: RateLimiter::new(10, Duration::from_secs(900)),
+            sign_in_per_account_and_client: RateLimiter::new(10, Duration::from_secs(900)),
+            sign_in_per_account: RateLimiter::new(100, Duration::from_secs(900)),
+            password_change_per_account: RateLimiter::new(10, Duration::from_secs(900)),
+            links_per_client: RateLimiter::new(20, Duration::from_secs(900)),
             reset_per_client: RateLimiter::new(10, Duration::from_secs(900)),
             reset_per_account: RateLimiter::new(3, Duration::from_secs(3600)),
             bad_tokens_per_client: RateLimiter::new(20, Duration::from_secs(300)),
@@ -85,6 +100,23 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// Count a sign-in attempt for `account` from `client` against all three limits.
+    ///
+    /// # Errors
+    /// Over a limit: 429 with the wait.
+    pub fn sign_in(&self, account: &str, client: &str) -> Result<(), crate::error::AppError> {
+        use crate::error::AppError;
+        self.sign_in_per_client
+            .hit(client)
+            .map_err(AppError::RateLimited)?;
+        self.sign_in_per_account_and_client
+            .hit(&format!("{account}\n{client}"))
+            .map_err(AppError::RateLimited)?;
+        self.sign_in_per_account
+            .hit(account)
+            .map_err(AppError::RateLimited)
+    }
+
     /// The client's address: the peer, or behind a trusted proxy the address the proxy
     /// appended last to `X-Forwarded-For` (earlier entries can be forged by the client).
     pub fn client(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
@@ -123,6 +155,33 @@ mod tests {
         let wait = l.hit("a").unwrap_err();
         assert!((1..=60).contains(&wait));
         assert!(l.hit("b").is_ok(), "keys are counted apart");
+    }
+
+    #[test]
+    fn a_stranger_guessing_from_one_address_does_not_lock_the_owner_out() {
+        let limits = Limits::default();
+        let mut refused = 0;
+        for _ in 0..30 {
+            refused += u32::from(limits.sign_in("ana@example.org", "6.6.6.6").is_err());
+        }
+        assert!(refused >= 20, "the stranger is stopped");
+        assert!(
+            limits.sign_in("ana@example.org", "10.0.0.2").is_ok(),
+            "the owner, elsewhere, is not"
+        );
+    }
+
+    #[test]
+    fn guessing_spread_over_many_addresses_meets_the_account_ceiling() {
+        let limits = Limits::default();
+        for i in 0..100 {
+            assert!(
+                limits
+                    .sign_in("ana@example.org", &format!("10.0.{i}.1"))
+                    .is_ok()
+            );
+        }
+        assert!(limits.sign_in("ana@example.org", "10.9.9.9").is_err());
     }
 
     #[test]

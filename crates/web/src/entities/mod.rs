@@ -15,5 +15,6 @@ pub mod ratings;
 pub mod requisitions;
 pub mod roles;
 pub mod scorecards;
+pub mod server_keys;
 pub mod sessions;
 pub mod users;

@@ -1,7 +1,6 @@
 //! The signed-in user's own account: who they are, and changing their password.
 
-use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::context;
 use sea_orm::EntityTrait;
@@ -14,7 +13,8 @@ use super::page::Page;
 use crate::auth::current::{CurrentUser, begin_session};
 use crate::entities::users;
 use crate::error::{AppError, Result};
-use crate::services::passwords::{self, ChangeError};
+use crate::extract::{Form, Query};
+use crate::services::passwords;
 use crate::state::AppState;
 use crate::templates::templates;
 
@@ -56,7 +56,7 @@ async fn change_password(
     // The current password is a secret to guess: limited like sign-in, per account.
     state
         .limits
-        .sign_in_per_account
+        .password_change_per_account
         .hit(&user.email)
         .map_err(AppError::RateLimited)?;
     let mut errors = FieldErrors::new();
@@ -77,11 +77,7 @@ async fn change_password(
         return Ok(unprocessable(html));
     }
     let hash = hash_new_password(&state, form.password).await?;
-    match passwords::change(&state.db, &state.mail, user.id, hash).await {
-        Ok(_) => {}
-        Err(ChangeError::Database(e)) => return Err(e.into()),
-        Err(e) => return Err(AppError::Internal(e.into())),
-    }
+    passwords::change(&state.db, &state.mail, user.id, hash).await?;
     // This session began before the change; begin it again so only the others end.
     begin_session(&session, user.id).await?;
     Ok(Redirect::to("/account?done=password").into_response())

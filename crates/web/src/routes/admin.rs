@@ -1,20 +1,19 @@
 //! Admin pages: the users of Attaché, their roles, and who may sign in.
 
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
 use super::access::{Access, Routes};
-use super::forms::EMAIL_HINT;
 use super::page::Page;
 use crate::auth::UserRole;
 use crate::auth::current::CurrentUser;
 use crate::error::{AppError, Result};
+use crate::extract::{Form, Path, Query};
 use crate::services::invitations::{self, InvitationError};
-use crate::services::users::{self, ChangeError};
+use crate::services::users::{self, UserChangeError};
 use crate::state::AppState;
 use crate::templates::templates;
 
@@ -76,14 +75,13 @@ async fn users_page(
     Ok(Html(render(&state, page, notice, None, None).await?))
 }
 
-async fn refused(state: &AppState, page: Page, e: ChangeError) -> Result<Response> {
+async fn refused(state: &AppState, page: Page, e: UserChangeError) -> Result<Response> {
     match e {
-        ChangeError::NotFound => Err(AppError::NotFound("There is no such user.".into())),
-        ChangeError::Database(e) => Err(e.into()),
-        e @ ChangeError::LastAdmin => {
+        e @ UserChangeError::LastAdmin => {
             let html = render(state, page, None, Some(&e.to_string()), None).await?;
             Ok((StatusCode::CONFLICT, Html(html)).into_response())
         }
+        e => Err(e.into()),
     }
 }
 
@@ -161,15 +159,13 @@ async fn invite(
     };
     match invitations::invite(&state.db, &state.mail, &admin, &form.email, role).await {
         Ok(()) => Ok(Redirect::to("/admin/users?done=invited").into_response()),
-        Err(InvitationError::InvalidEmail(_)) => {
-            let message = EMAIL_HINT.to_owned();
-            refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await
+        Err(InvitationError::InvalidEmail(e)) => {
+            refuse(StatusCode::UNPROCESSABLE_ENTITY, e.message).await
         }
         Err(e @ InvitationError::AlreadyUser(_)) => {
             refuse(StatusCode::CONFLICT, format!("{e}.")).await
         }
-        Err(InvitationError::Database(e)) => Err(e.into()),
-        Err(e) => Err(AppError::Internal(e.into())),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -1,7 +1,6 @@
 //! Signing in and out.
 
-use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::context;
@@ -13,6 +12,8 @@ use super::access::{Access, Routes};
 use super::page::Page;
 use crate::auth::current::{CurrentUser, begin_session};
 use crate::error::{AppError, Result};
+use crate::extract::{Form, Query};
+use crate::fields::{self, FieldErrors};
 use crate::services::{audit, users};
 use crate::state::AppState;
 use crate::templates::templates;
@@ -45,11 +46,20 @@ pub struct NextParam {
     done: Option<String>,
 }
 
-/// Only a local path, so a crafted link cannot send the user elsewhere after signing in.
+/// Only a path on this site, so a crafted link cannot send the user elsewhere after
+/// signing in: it must start with one `/`, be printable ASCII with no backslash (browsers
+/// drop tabs and newlines and read `\` as `/`, turning `/<TAB>/evil.example` into
+/// `//evil.example`), and parse as a path and query. Anything else goes home.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => "/".to_owned(),
+    let Some(n) = next else {
+        return "/".to_owned();
+    };
+    let printable = n.bytes().all(|b| b.is_ascii_graphic());
+    let local = n.starts_with('/') && !n.starts_with("//") && !n.contains('\\');
+    if printable && local && n.parse::<axum::http::uri::PathAndQuery>().is_ok() {
+        n.to_owned()
+    } else {
+        "/".to_owned()
     }
 }
 
@@ -79,30 +89,32 @@ async fn sign_in(
     Form(form): Form<SignInForm>,
 ) -> Result<Response> {
     let next = safe_next(form.next.as_deref());
+    let mut errors = FieldErrors::new();
+    errors.take(fields::check_length(fields::EMAIL, &form.email));
+    if let Err(e) = crate::auth::password::Passwords::check_max_length(&form.password) {
+        errors.insert(
+            "password",
+            format!("{}.", fields::capitalise(&e.to_string())),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
     // Counted before any password work, so a flood costs us almost nothing.
-    let account = users::normalize_email(&form.email);
-    state
-        .limits
-        .sign_in_per_client
-        .hit(&client.0)
-        .map_err(AppError::RateLimited)?;
-    state
-        .limits
-        .sign_in_per_account
-        .hit(&account)
-        .map_err(AppError::RateLimited)?;
+    let account = fields::normalize_email(&form.email);
+    state.limits.sign_in(&account, &client.0)?;
     let user = users::find_by_email(&state.db, &form.email).await?;
-    let verified = match user
-        .as_ref()
-        .and_then(|u| u.password_hash.clone().map(|h| (u, h)))
-    {
-        Some((u, hash)) => u.active && state.passwords.verify(form.password.clone(), hash).await,
+    // One verification whatever the account's state, against a dummy hash where there is
+    // no usable account, so timing tells nothing about which addresses exist or are
+    // deactivated.
+    let verified = match user.as_ref().and_then(|u| u.password_hash.clone()) {
+        Some(hash) => state.passwords.verify(form.password.clone(), hash).await,
         None => {
-            // The same work for unknown addresses, so timing does not reveal accounts.
             state.passwords.verify_dummy(form.password.clone()).await;
             false
         }
     };
+    let verified = verified && user.as_ref().is_some_and(|u| u.active);
     let Some(user) = user.filter(|_| verified) else {
         audit::record(
             &state.db,
@@ -159,7 +171,20 @@ mod tests {
     #[test]
     fn next_is_only_ever_a_local_path() {
         assert_eq!(super::safe_next(Some("/roles?q=x")), "/roles?q=x");
-        for bad in ["https://evil.example", "//evil.example", "/\\evil", "roles"] {
+        assert_eq!(super::safe_next(Some("/roles?q=a%20b")), "/roles?q=a%20b");
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil",
+            "roles",
+            "/\t/evil.example",
+            "/\n",
+            "/\r",
+            "/\0",
+            "/ /evil.example",
+            "/é",
+            "",
+        ] {
             assert_eq!(super::safe_next(Some(bad)), "/", "{bad}");
         }
         assert_eq!(super::safe_next(None), "/");

@@ -1,17 +1,13 @@
 //! Checks shared by the forms that set a password: first-admin set-up, accepting an
 //! invitation, and password reset.
 
-use std::collections::BTreeMap;
-
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::auth::password::Passwords;
 use crate::error::{AppError, Result};
+pub use crate::fields::{FieldErrors, capitalise};
 use crate::state::AppState;
-
-/// What a form says when an email address is not one.
-pub const EMAIL_HINT: &str = "Enter an email address like name@example.org.";
 
 /// A form shown again with its errors: 422.
 pub fn unprocessable(html: String) -> Response {
@@ -30,31 +26,26 @@ pub async fn hash_new_password(state: &AppState, password: String) -> Result<Str
         .map_err(|e| AppError::Internal(e.into()))
 }
 
-/// Field name to message, for templates to show beside each field.
-pub type FieldErrors = BTreeMap<&'static str, String>;
-
 /// Check a new password and its confirmation, adding messages for the `password` and
 /// `confirm` fields.
 pub fn check_new_password(password: &str, confirm: &str, errors: &mut FieldErrors) {
     if let Err(e) = Passwords::check_policy(password) {
         errors.insert("password", format!("{}.", capitalise(&e.to_string())));
     } else if password != confirm {
-        errors.insert("confirm", "The two passwords differ.".to_owned());
+        errors.insert("confirm", "The two passwords differ.");
     }
 }
 
-/// Check a name, adding a message for the `name` field.
-pub fn check_name(name: &str, errors: &mut FieldErrors) {
-    if name.trim().is_empty() {
-        errors.insert("name", "Enter your name.".to_owned());
-    }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
+/// Check a name, adding a message for the `name` field; the checked name if it is good.
+pub fn check_name(name: &str, errors: &mut FieldErrors) -> Option<String> {
+    errors.take(
+        crate::fields::required(crate::fields::NAME, name).map_err(|mut e| {
+            if e.message == "Enter the name." {
+                e.message = "Enter your name.".to_owned();
+            }
+            e
+        }),
+    )
 }
 
 #[cfg(test)]
@@ -66,21 +57,30 @@ mod tests {
         let mut errors = FieldErrors::new();
         check_new_password("short", "short", &mut errors);
         assert!(
-            errors["password"].starts_with(char::is_uppercase),
+            errors
+                .get("password")
+                .unwrap()
+                .starts_with(char::is_uppercase),
             "{errors:?}"
         );
         let mut errors = FieldErrors::new();
         check_new_password("a long enough passphrase", "a different one!!", &mut errors);
-        assert_eq!(errors["confirm"], "The two passwords differ.");
+        assert_eq!(errors.get("confirm"), Some("The two passwords differ."));
         let mut errors = FieldErrors::new();
         check_new_password(
             "a long enough passphrase",
             "a long enough passphrase",
             &mut errors,
         );
-        check_name("  Ana ", &mut errors);
+        assert_eq!(check_name("  Ana ", &mut errors).as_deref(), Some("Ana"));
         assert!(errors.is_empty(), "{errors:?}");
-        check_name("  ", &mut errors);
-        assert_eq!(errors["name"], "Enter your name.");
+        assert_eq!(check_name("  ", &mut errors), None);
+        assert_eq!(errors.get("name"), Some("Enter your name."));
+        let mut errors = FieldErrors::new();
+        check_name(&"x".repeat(1_500_000), &mut errors);
+        assert_eq!(
+            errors.get("name"),
+            Some("Name may have at most 200 characters; this has 1500000.")
+        );
     }
 }

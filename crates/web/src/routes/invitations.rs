@@ -1,20 +1,20 @@
 //! Accepting an invitation: the invited person chooses their name and password.
 
-use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::access::{Access, Routes};
+use super::auth::Client;
 use super::forms::{FieldErrors, check_name, check_new_password, hash_new_password, unprocessable};
 use super::page::Page;
 use crate::auth::current::begin_session;
 use crate::entities::invitations;
 use crate::error::{AppError, Result};
+use crate::extract::{Form, Path};
 use crate::services::invitations::{self as service, InvitationError};
-use crate::services::users::UserError;
 use crate::state::AppState;
 use crate::templates::templates;
 
@@ -73,9 +73,15 @@ async fn accept(
     State(state): State<AppState>,
     session: Session,
     page: Page,
+    client: Client,
     Path(token): Path<String>,
     Form(form): Form<AcceptForm>,
 ) -> Result<Response> {
+    state
+        .limits
+        .links_per_client
+        .hit(&client.0)
+        .map_err(AppError::RateLimited)?;
     // Checked before the costly hash, and again when the account is created.
     let invitation = valid(&state, &token).await?;
     let mut errors = FieldErrors::new();
@@ -88,17 +94,13 @@ async fn accept(
     let hash = hash_new_password(&state, form.password).await?;
     let user = match service::accept(&state.db, &token, &form.name, hash).await {
         Ok(user) => user,
-        Err(InvitationError::InvalidLink) => return Err(expired()),
         Err(e @ InvitationError::AlreadyUser(_)) => {
-            return Err(AppError::bad_request(
+            return Err(AppError::conflict(
                 "already_user",
                 format!("{e}. Sign in instead."),
             ));
         }
-        Err(InvitationError::Database(e) | InvitationError::User(UserError::Database(e))) => {
-            return Err(e.into());
-        }
-        Err(e) => return Err(AppError::bad_request("invalid", e.to_string())),
+        Err(e) => return Err(e.into()),
     };
     begin_session(&session, user.id).await?;
     Ok(Redirect::to("/").into_response())

@@ -8,7 +8,7 @@ mod forms;
 mod health;
 mod home;
 mod invitations;
-mod page;
+pub(crate) mod page;
 mod password_reset;
 pub mod roles;
 mod setup;
@@ -30,7 +30,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::current::authenticate;
 use crate::auth::session_store::DbSessionStore;
-use crate::error::{ApiError, AppError};
+use crate::error::AppError;
 use crate::state::AppState;
 use access::{Access, RouteInfo, Routes};
 
@@ -113,10 +113,37 @@ pub fn route_table() -> Vec<RouteInfo> {
     table
 }
 
+/// The beginnings of paths whose last segment is a secret (`/password-reset/{token}`):
+/// the request log shows `{token}` in its place.
+fn secret_path_prefixes(table: &[RouteInfo]) -> Vec<String> {
+    let mut prefixes: Vec<String> = table
+        .iter()
+        .filter_map(|r| r.path.strip_suffix("{token}"))
+        .map(str::to_owned)
+        .collect();
+    prefixes.sort();
+    prefixes.dedup();
+    prefixes
+}
+
+/// The path as the request log shows it: a secret segment replaced by `{token}`.
+fn loggable_path<'a>(path: &'a str, secret_prefixes: &[String]) -> std::borrow::Cow<'a, str> {
+    for prefix in secret_prefixes {
+        if let Some(rest) = path.strip_prefix(prefix.as_str())
+            && !rest.is_empty()
+        {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            return format!("{prefix}{{token}}{tail}").into();
+        }
+    }
+    path.into()
+}
+
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     let (api, openapi) = api().split_for_parts();
     let openapi = Arc::new(openapi.to_pretty_json().unwrap_or_else(|_| "{}".to_owned()));
+    let secret_prefixes = Arc::new(secret_path_prefixes(&route_table()));
     let api = api.route_layer(middleware::from_fn(|req: Request, next: Next| {
         access::check(Access::SignedIn, req, next)
     }));
@@ -130,10 +157,15 @@ pub fn app(state: AppState) -> Router {
         )));
     let router = pages(openapi).router.merge(api).fallback(not_found);
     let [csp, nosniff, frame, referrer, coop] = crate::security::headers();
-    // Outermost last: trace, headers, session, authenticate, CSRF, then the route.
+    // Outermost last: trace, headers, session, error rendering, authenticate, CSRF, then
+    // the route.
     router
-        .layer(middleware::from_fn(crate::auth::csrf::protect))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::csrf::protect,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .layer(middleware::from_fn(crate::error::render_errors))
         .layer(sessions)
         .layer(csp)
         .layer(nosniff)
@@ -141,26 +173,49 @@ pub fn app(state: AppState) -> Router {
         .layer(referrer)
         .layer(coop)
         .layer(
-            // Method and path only: query strings may carry what a recruiter searched for.
+            // Method and path only: query strings may carry what a recruiter searched for,
+            // and one-time links' tokens are left out of their paths.
             TraceLayer::new_for_http()
-                .make_span_with(|req: &Request<Body>| {
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                .make_span_with(move |req: &Request<Body>| {
+                    let path = loggable_path(req.uri().path(), &secret_prefixes);
+                    tracing::info_span!("request", method = %req.method(), path = %path)
                 })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .with_state(state)
 }
 
-async fn not_found(req: Request) -> Response {
-    let message = "There is nothing at this address.".to_owned();
-    if req.uri().path().starts_with("/api/") {
-        ApiError(AppError::NotFound(message)).into_response()
-    } else {
-        AppError::NotFound(message).into_response()
-    }
+async fn not_found() -> Response {
+    AppError::NotFound("There is nothing at this address.".to_owned()).into_response()
 }
 
 /// Whether htmx sent the request, so only the fragment it swaps in is needed.
 pub(crate) fn is_htmx(headers: &HeaderMap) -> bool {
     headers.get("hx-request").is_some_and(|v| v == "true")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_time_tokens_are_left_out_of_logged_paths() {
+        let prefixes = secret_path_prefixes(&route_table());
+        for p in ["/setup/", "/invitations/", "/password-reset/"] {
+            assert!(prefixes.iter().any(|x| x == p), "{p} in {prefixes:?}");
+        }
+        assert_eq!(
+            loggable_path("/password-reset/abc123", &prefixes),
+            "/password-reset/{token}"
+        );
+        assert_eq!(loggable_path("/setup/abc/x", &prefixes), "/setup/{token}/x");
+        assert_eq!(
+            loggable_path("/password-reset", &prefixes),
+            "/password-reset"
+        );
+        assert_eq!(
+            loggable_path("/roles/diplomat", &prefixes),
+            "/roles/diplomat"
+        );
+    }
 }

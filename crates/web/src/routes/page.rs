@@ -5,6 +5,7 @@ use axum::http::request::Parts;
 use serde::Serialize;
 use tower_sessions::Session;
 
+use crate::auth::csrf::AnonymousToken;
 use crate::auth::current::{Caller, CurrentUser};
 
 /// Passed to every template as `page`.
@@ -22,9 +23,15 @@ impl<S: Send + Sync> FromRequestParts<S> for Page {
             .await?
             .user()
             .cloned();
-        let csrf = match Session::from_request_parts(parts, state).await {
-            Ok(session) => crate::auth::csrf::token(&session).await,
-            Err(_) => String::new(),
+        // Signed in: the session's token. Anonymous: the signed cookie's, so nothing is
+        // stored for a visitor who only looks at a page.
+        let csrf = match (&user, parts.extensions.get::<AnonymousToken>()) {
+            (None, Some(anonymous)) => anonymous.token.clone(),
+            (None, None) => String::new(),
+            (Some(_), _) => match Session::from_request_parts(parts, state).await {
+                Ok(session) => crate::auth::csrf::session_token(&session).await,
+                Err(_) => String::new(),
+            },
         };
         Ok(Page { user, csrf })
     }

@@ -1,19 +1,19 @@
 //! Forgotten passwords: ask for a link by email, then choose a new password with it.
 
-use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
 use super::access::{Access, Routes};
 use super::auth::Client;
-use super::forms::{EMAIL_HINT, FieldErrors, check_new_password, hash_new_password, unprocessable};
+use super::forms::{FieldErrors, check_new_password, hash_new_password, unprocessable};
 use super::page::Page;
 use crate::error::{AppError, Result};
+use crate::extract::{Form, Path};
+use crate::fields;
 use crate::services::links::VALID_FOR_MINUTES;
-use crate::services::passwords::{self as password_reset, ChangeError};
-use crate::services::users::{is_valid_email, normalize_email};
+use crate::services::passwords::{self as password_reset, PasswordChangeError};
 use crate::state::AppState;
 use crate::templates::templates;
 
@@ -43,20 +43,19 @@ async fn request(
     client: Client,
     Form(form): Form<RequestForm>,
 ) -> Result<Response> {
-    let email = normalize_email(&form.email);
     state
         .limits
         .reset_per_client
         .hit(&client.0)
         .map_err(AppError::RateLimited)?;
-    if !is_valid_email(&email) {
-        let ctx = context! {
-            page, email => form.email.trim(),
-            error => EMAIL_HINT,
-        };
-        let html = templates().render("auth/reset_request.html", ctx)?;
-        return Ok(unprocessable(html));
-    }
+    let email = match fields::email(&form.email) {
+        Ok(email) => email,
+        Err(e) => {
+            let ctx = context! { page, email => form.email.trim(), error => e.message };
+            let html = templates().render("auth/reset_request.html", ctx)?;
+            return Ok(unprocessable(html));
+        }
+    };
     // Counted for every address, known or not, so the limit itself reveals nothing.
     state
         .limits
@@ -123,10 +122,7 @@ async fn reset(
     let hash = hash_new_password(&state, form.password).await?;
     match password_reset::complete(&state.db, &state.mail, &token, hash).await {
         Ok(_) => Ok(Redirect::to("/sign-in?done=password").into_response()),
-        Err(ChangeError::InvalidLink) => Err(expired()),
-        Err(ChangeError::Database(e)) => Err(e.into()),
-        Err(e @ (ChangeError::Template(_) | ChangeError::NoUser)) => {
-            Err(AppError::Internal(e.into()))
-        }
+        Err(PasswordChangeError::InvalidLink) => Err(expired()),
+        Err(e) => Err(e.into()),
     }
 }

@@ -2,10 +2,9 @@
 
 use attache_core::RoleDetail;
 use attache_core::search::{MAX_LIMIT, SearchResponse, highlight};
-use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
-use axum::response::Html;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Response};
 use minijinja::context;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -13,7 +12,9 @@ use utoipa_axum::routes;
 
 use super::access::{Access, Routes};
 use super::page::Page;
-use crate::error::{ApiError, AppError, Result};
+use crate::error::{AppError, Result};
+use crate::extract::{Json, Path, Query};
+use crate::fields;
 use crate::state::AppState;
 use crate::templates::templates;
 
@@ -63,20 +64,19 @@ fn parse_limit(limit: Option<&str>) -> Result<usize> {
     responses(
         (status = 200, description = "Matching roles, best first; empty when nothing is relevant", body = SearchResponse),
         (status = 400, description = "No query, or a bad limit"),
+        (status = 422, description = "The query is longer than 200 characters"),
     )
 )]
 async fn search_roles(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
-) -> Result<Json<SearchResponse>, ApiError> {
-    let q = params.q.unwrap_or_default();
-    if q.trim().is_empty() {
+) -> Result<Json<SearchResponse>> {
+    let Some(q) = fields::optional(fields::SEARCH_QUERY, params.q.as_deref().unwrap_or(""))? else {
         return Err(AppError::bad_request(
             "missing_query",
             "add a query: /api/v1/roles?q=track+ii",
-        )
-        .into());
-    }
+        ));
+    };
     let limit = parse_limit(params.limit.as_deref())?;
     Ok(Json(state.taxonomy.search(&q, limit)))
 }
@@ -95,7 +95,7 @@ async fn search_roles(
 async fn get_role(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<serde_json::Value>> {
     let role = state
         .taxonomy
         .role(&slug)
@@ -104,14 +104,16 @@ async fn get_role(
     Ok(Json(body))
 }
 
-/// The search page; htmx requests get just the results fragment.
+/// The search page; htmx requests get just the results fragment (so the response varies
+/// with `HX-Request`, and says so to caches).
 async fn search_page(
     State(state): State<AppState>,
     page: Page,
     headers: HeaderMap,
     Query(params): Query<SearchParams>,
-) -> Result<Html<String>> {
-    let q = params.q.unwrap_or_default();
+) -> Result<Response> {
+    let q = fields::optional(fields::SEARCH_QUERY, params.q.as_deref().unwrap_or(""))?
+        .unwrap_or_default();
     let response = state.taxonomy.search(&q, 20);
     let results: Vec<_> = response
         .results
@@ -132,7 +134,8 @@ async fn search_page(
     } else {
         "roles/search.html"
     };
-    Ok(Html(templates().render(name, ctx)?))
+    let html = templates().render(name, ctx)?;
+    Ok(([(header::VARY, "HX-Request")], Html(html)).into_response())
 }
 
 /// A role: what it is, what it is called, and its interview questions with rubrics.

@@ -1,21 +1,20 @@
 //! The first admin's one-time set-up page.
 
-use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::access::{Access, Routes};
-use super::forms::{
-    EMAIL_HINT, FieldErrors, check_name, check_new_password, hash_new_password, unprocessable,
-};
+use super::auth::Client;
+use super::forms::{FieldErrors, check_name, check_new_password, hash_new_password, unprocessable};
 use super::page::Page;
 use crate::auth::current::begin_session;
 use crate::error::{AppError, Result};
-use crate::services::setup::{self, SetupError};
-use crate::services::users::{UserError, is_valid_email, normalize_email};
+use crate::extract::{Form, Path};
+use crate::fields;
+use crate::services::setup;
 use crate::state::AppState;
 use crate::templates::templates;
 
@@ -26,7 +25,7 @@ pub fn routes() -> Routes {
 }
 
 fn expired() -> AppError {
-    AppError::NotFound("This set-up link has expired or has already been used. Restart `attache serve` for a new one.".into())
+    setup::FirstAdminError::InvalidLink.into()
 }
 
 async fn setup_page(
@@ -53,14 +52,23 @@ async fn complete(
     State(state): State<AppState>,
     session: Session,
     page: Page,
+    client: Client,
     Path(token): Path<String>,
     Form(form): Form<SetupForm>,
 ) -> Result<Response> {
+    // Limited, and the link checked, before any password work: a stranger posting to
+    // made-up links must not be able to make the server hash passwords.
+    state
+        .limits
+        .links_per_client
+        .hit(&client.0)
+        .map_err(AppError::RateLimited)?;
+    if !setup::is_valid(&state.db, &token).await? {
+        return Err(expired());
+    }
     let mut errors = FieldErrors::new();
     check_name(&form.name, &mut errors);
-    if !is_valid_email(&normalize_email(&form.email)) {
-        errors.insert("email", EMAIL_HINT.to_owned());
-    }
+    errors.take(fields::email(&form.email));
     check_new_password(&form.password, &form.confirm, &mut errors);
     if !errors.is_empty() {
         let ctx =
@@ -69,14 +77,7 @@ async fn complete(
         return Ok(unprocessable(html));
     }
     let hash = hash_new_password(&state, form.password).await?;
-    let user = match setup::complete(&state.db, &token, &form.email, &form.name, hash).await {
-        Ok(user) => user,
-        Err(SetupError::InvalidLink) => return Err(expired()),
-        Err(SetupError::User(UserError::Database(e)) | SetupError::Database(e)) => {
-            return Err(e.into());
-        }
-        Err(SetupError::User(e)) => return Err(AppError::bad_request("invalid", e.to_string())),
-    };
+    let user = setup::complete(&state.db, &token, &form.email, &form.name, hash).await?;
     begin_session(&session, user.id).await?;
     Ok(Redirect::to("/").into_response())
 }

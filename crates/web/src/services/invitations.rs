@@ -10,16 +10,18 @@ use crate::auth::UserRole;
 use crate::auth::current::CurrentUser;
 use crate::db::begin_write;
 use crate::entities::{invitations, users};
+use crate::error::AppError;
+use crate::fields::{self, FieldError};
 use crate::mail::{Email, Mail, TemplateError};
 use crate::services::audit;
 use crate::services::links::{self, Purpose, VALID_FOR_MINUTES};
-use crate::services::users::{UserError, is_valid_email, normalize_email};
+use crate::services::users::UserError;
 
 /// Why an invitation could not be sent or accepted.
 #[derive(Debug, thiserror::Error)]
 pub enum InvitationError {
-    #[error("{0:?} is not an email address")]
-    InvalidEmail(String),
+    #[error("{0}")]
+    InvalidEmail(FieldError),
     #[error("{0} already has an account")]
     AlreadyUser(String),
     #[error("This invitation has expired or has already been used. Ask an admin for a new one.")]
@@ -30,6 +32,21 @@ pub enum InvitationError {
     Template(#[from] TemplateError),
     #[error(transparent)]
     Database(#[from] DbErr),
+}
+
+impl From<InvitationError> for AppError {
+    fn from(e: InvitationError) -> Self {
+        match e {
+            InvitationError::InvalidEmail(e) => e.into(),
+            e @ InvitationError::AlreadyUser(_) => {
+                AppError::conflict("already_user", format!("{e}."))
+            }
+            e @ InvitationError::InvalidLink => AppError::NotFound(e.to_string()),
+            InvitationError::User(e) => e.into(),
+            InvitationError::Database(e) => AppError::Database(e),
+            e @ InvitationError::Template(_) => AppError::Internal(e.into()),
+        }
+    }
 }
 
 /// Invite `email` as `role`: the invitation and its email are written together, and an
@@ -45,10 +62,7 @@ pub async fn invite(
     email: &str,
     role: UserRole,
 ) -> Result<(), InvitationError> {
-    let email = normalize_email(email);
-    if !is_valid_email(&email) {
-        return Err(InvitationError::InvalidEmail(email));
-    }
+    let email = fields::email(email).map_err(InvitationError::InvalidEmail)?;
     let txn = begin_write(db).await?;
     let taken = users::Entity::find()
         .filter(users::Column::Email.eq(&email))
@@ -125,7 +139,7 @@ pub async fn revoke(db: &DatabaseConnection, admin_id: i32, id: i32) -> Result<b
     Ok(deleted > 0)
 }
 
-/// The invitation behind a link, if it still works.
+/// The invitation behind a link, if it still works (its sender still an active admin).
 ///
 /// # Errors
 /// The database failed.
@@ -133,10 +147,29 @@ pub async fn find(
     db: &DatabaseConnection,
     token: &str,
 ) -> Result<Option<invitations::Model>, DbErr> {
-    links::find_valid(db, Purpose::Invite, token).await
+    match links::find_valid(db, Purpose::Invite, token).await? {
+        Some(link) if inviter_still_admin(db, &link).await? => Ok(Some(link)),
+        _ => Ok(None),
+    }
 }
 
-/// Accept an invitation: create the account with the invited address and role, once.
+/// Whether the admin who sent an invitation still has the authority it grants: they
+/// exist, are active, and are still an admin.
+async fn inviter_still_admin(
+    txn: &impl sea_orm::ConnectionTrait,
+    link: &invitations::Model,
+) -> Result<bool, DbErr> {
+    let Some(id) = link.created_by else {
+        return Ok(false);
+    };
+    Ok(users::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .is_some_and(|u| u.active && u.role == UserRole::Admin.as_str()))
+}
+
+/// Accept an invitation: create the account with the invited address and role, once, and
+/// only while the admin who sent it is still an active admin.
 ///
 /// # Errors
 /// The link no longer works, the name is missing, or the database failed; nothing is
@@ -151,6 +184,9 @@ pub async fn accept(
     let Some(link) = links::find_valid(&txn, Purpose::Invite, token).await? else {
         return Err(InvitationError::InvalidLink);
     };
+    if !inviter_still_admin(&txn, &link).await? {
+        return Err(InvitationError::InvalidLink);
+    }
     let (Some(email), Some(role)) = (
         link.email.clone(),
         link.role

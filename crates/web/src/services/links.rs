@@ -3,6 +3,7 @@
 //! works once, for at most [`VALID_FOR_MINUTES`].
 
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     Set,
@@ -97,6 +98,43 @@ pub async fn mark_used(txn: &impl ConnectionTrait, link: invitations::Model) -> 
     let mut used: invitations::ActiveModel = link.into();
     used.used_at = Set(Some(Utc::now()));
     used.update(txn).await.map(|_| ())
+}
+
+/// Spend every unused link for `purpose` and `email`, so none of them works again.
+///
+/// # Errors
+/// The database failed.
+pub async fn spend_unused(
+    txn: &impl ConnectionTrait,
+    purpose: Purpose,
+    email: &str,
+) -> Result<u64, DbErr> {
+    let res = invitations::Entity::update_many()
+        .col_expr(invitations::Column::UsedAt, Expr::value(Utc::now()))
+        .filter(invitations::Column::Purpose.eq(purpose.as_str()))
+        .filter(invitations::Column::Email.eq(email))
+        .filter(invitations::Column::UsedAt.is_null())
+        .exec(txn)
+        .await?;
+    Ok(res.rows_affected)
+}
+
+/// Withdraw every unused invitation `user_id` sent: they no longer have the authority
+/// to grant the roles in them.
+///
+/// # Errors
+/// The database failed.
+pub async fn withdraw_invitations_by(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<u64, DbErr> {
+    let res = invitations::Entity::delete_many()
+        .filter(invitations::Column::Purpose.eq(Purpose::Invite.as_str()))
+        .filter(invitations::Column::CreatedBy.eq(user_id))
+        .filter(invitations::Column::UsedAt.is_null())
+        .exec(txn)
+        .await?;
+    Ok(res.rows_affected)
 }
 
 /// Unused, unexpired links for `purpose`, newest first.

@@ -7,5 +7,6 @@ pub mod invitations;
 pub mod links;
 pub mod passwords;
 pub mod roles;
+pub mod server_keys;
 pub mod setup;
 pub mod users;

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::db::begin_write;
 use crate::entities::users;
+use crate::error::AppError;
 use crate::mail::{Email, Mail, TemplateError};
 use crate::services::audit;
 use crate::services::links::{self, Purpose, VALID_FOR_MINUTES};
@@ -17,7 +18,7 @@ use crate::services::users::{find_by_email, normalize_email};
 
 /// Why a password could not be changed.
 #[derive(Debug, thiserror::Error)]
-pub enum ChangeError {
+pub enum PasswordChangeError {
     #[error("This reset link has expired or has already been used. Ask for a new one.")]
     InvalidLink,
     #[error("there is no such active user")]
@@ -26,6 +27,18 @@ pub enum ChangeError {
     Template(#[from] TemplateError),
     #[error(transparent)]
     Database(#[from] DbErr),
+}
+
+impl From<PasswordChangeError> for AppError {
+    fn from(e: PasswordChangeError) -> Self {
+        match e {
+            e @ PasswordChangeError::InvalidLink => AppError::NotFound(e.to_string()),
+            PasswordChangeError::Database(e) => AppError::Database(e),
+            e @ (PasswordChangeError::NoUser | PasswordChangeError::Template(_)) => {
+                AppError::Internal(e.into())
+            }
+        }
+    }
 }
 
 /// Email a reset link to `email` if it belongs to an active account; otherwise do
@@ -38,7 +51,7 @@ pub async fn request(
     db: &DatabaseConnection,
     mail: &Mail,
     email: &str,
-) -> Result<bool, ChangeError> {
+) -> Result<bool, PasswordChangeError> {
     let email = normalize_email(email);
     let Some(user) = find_by_email(db, &email).await?.filter(|u| u.active) else {
         return Ok(false);
@@ -88,14 +101,14 @@ pub async fn complete(
     mail: &Mail,
     token: &str,
     password_hash: String,
-) -> Result<users::Model, ChangeError> {
+) -> Result<users::Model, PasswordChangeError> {
     let txn = begin_write(db).await?;
     let Some(link) = links::find_valid(&txn, Purpose::Reset, token).await? else {
-        return Err(ChangeError::InvalidLink);
+        return Err(PasswordChangeError::InvalidLink);
     };
     let email = link.email.clone().unwrap_or_default();
     let Some(user) = find_by_email(&txn, &email).await?.filter(|u| u.active) else {
-        return Err(ChangeError::InvalidLink);
+        return Err(PasswordChangeError::InvalidLink);
     };
     let user = set_password_in(&txn, mail, user, password_hash, "auth.password_reset").await?;
     links::mark_used(&txn, link).await?;
@@ -114,14 +127,14 @@ pub async fn change(
     mail: &Mail,
     user_id: i32,
     password_hash: String,
-) -> Result<users::Model, ChangeError> {
+) -> Result<users::Model, PasswordChangeError> {
     let txn = begin_write(db).await?;
     let Some(user) = users::Entity::find_by_id(user_id)
         .one(&txn)
         .await?
         .filter(|u| u.active)
     else {
-        return Err(ChangeError::NoUser);
+        return Err(PasswordChangeError::NoUser);
     };
     let user = set_password_in(&txn, mail, user, password_hash, "auth.password_change").await?;
     txn.commit().await?;
@@ -129,21 +142,23 @@ pub async fn change(
     Ok(user)
 }
 
-/// Set the password, mark when (sessions begun earlier end), queue the notice and audit
-/// `action`, inside the caller's transaction.
+/// Set the password, mark when (sessions begun earlier end), spend every unused reset link
+/// of the account (a link asked for before the change must not undo it), queue the notice
+/// and audit `action`, inside the caller's transaction.
 async fn set_password_in(
     txn: &DatabaseTransaction,
     mail: &Mail,
     user: users::Model,
     password_hash: String,
     action: &str,
-) -> Result<users::Model, ChangeError> {
+) -> Result<users::Model, PasswordChangeError> {
     let now = Utc::now();
     let mut changed: users::ActiveModel = user.into();
     changed.password_hash = Set(Some(password_hash));
     changed.password_changed_at = Set(Some(now));
     changed.updated_at = Set(now);
     let user = changed.update(txn).await?;
+    links::spend_unused(txn, Purpose::Reset, &user.email).await?;
     let ctx = context! {
         name => user.name,
         when => now.format("%-d %B %Y at %H:%M UTC").to_string(),

@@ -40,13 +40,26 @@ pub async fn is_valid(db: &DatabaseConnection, token: &str) -> Result<bool, DbEr
 
 /// Why the first admin could not be created.
 #[derive(Debug, thiserror::Error)]
-pub enum SetupError {
+pub enum FirstAdminError {
     #[error("This set-up link has expired or has already been used.")]
     InvalidLink,
     #[error(transparent)]
     User(#[from] UserError),
     #[error(transparent)]
     Database(#[from] DbErr),
+}
+
+impl From<FirstAdminError> for crate::error::AppError {
+    fn from(e: FirstAdminError) -> Self {
+        match e {
+            FirstAdminError::InvalidLink => crate::error::AppError::NotFound(
+                "This set-up link has expired or has already been used. Restart `attache serve` for a new one."
+                    .into(),
+            ),
+            FirstAdminError::User(e) => e.into(),
+            FirstAdminError::Database(e) => e.into(),
+        }
+    }
 }
 
 /// Create the first admin with the token, once.
@@ -60,14 +73,14 @@ pub async fn complete(
     email: &str,
     name: &str,
     password_hash: String,
-) -> Result<users::Model, SetupError> {
+) -> Result<users::Model, FirstAdminError> {
     // Checked again inside the write transaction, so two submissions create one admin.
     let txn = begin_write(db).await?;
     let Some(link) = links::find_valid(&txn, Purpose::Setup, token).await? else {
-        return Err(SetupError::InvalidLink);
+        return Err(FirstAdminError::InvalidLink);
     };
     if users::Entity::find().count(&txn).await? > 0 {
-        return Err(SetupError::InvalidLink);
+        return Err(FirstAdminError::InvalidLink);
     }
     let user = crate::services::users::create_in(
         &txn,

@@ -10,39 +10,35 @@ use serde_json::json;
 use crate::auth::UserRole;
 use crate::db::begin_write;
 use crate::entities::users;
-use crate::services::audit;
+use crate::error::AppError;
+use crate::fields::{self, FieldErrors, capitalise};
+use crate::services::{audit, links};
 
 /// Why a user could not be created.
 #[derive(Debug, thiserror::Error)]
 pub enum UserError {
-    #[error("{0:?} is not an email address")]
-    InvalidEmail(String),
-    #[error("a name is required")]
-    MissingName,
+    /// The email address or name is not acceptable; a message per field.
+    #[error("{0}")]
+    Invalid(FieldErrors),
     #[error("a user with the email {0:?} already exists")]
     EmailTaken(String),
     #[error(transparent)]
     Database(#[from] DbErr),
 }
 
-/// Trimmed and lower-cased, so one person has one account whatever the capitals.
-pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
+impl From<UserError> for AppError {
+    fn from(e: UserError) -> Self {
+        match e {
+            UserError::Invalid(fields) => AppError::Validation(fields),
+            e @ UserError::EmailTaken(_) => {
+                AppError::conflict("email_taken", capitalise(&e.to_string()) + ".")
+            }
+            UserError::Database(e) => AppError::Database(e),
+        }
+    }
 }
 
-/// A plausible address: one `@` with text either side, a dot in the domain, no spaces.
-pub fn is_valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@')
-        && !email.chars().any(char::is_whitespace)
-        && email.len() <= 254
-}
+pub use crate::fields::normalize_email;
 
 /// Create a user; `actor_id` is who did it (`None` for the command line).
 ///
@@ -75,18 +71,16 @@ pub async fn create_in(
     password_hash: Option<String>,
     actor_id: Option<i32>,
 ) -> Result<users::Model, UserError> {
-    let email = normalize_email(email);
-    if !is_valid_email(&email) {
-        return Err(UserError::InvalidEmail(email));
-    }
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(UserError::MissingName);
-    }
+    let mut errors = FieldErrors::new();
+    let email = errors.take(fields::email(email));
+    let name = errors.take(fields::required(fields::NAME, name));
+    let (Some(email), Some(name)) = (email, name) else {
+        return Err(UserError::Invalid(errors));
+    };
     let now = Utc::now();
     let user = users::ActiveModel {
         email: Set(email.clone()),
-        name: Set(name.to_owned()),
+        name: Set(name),
         role: Set(role.as_str().to_owned()),
         password_hash: Set(password_hash),
         active: Set(true),
@@ -126,34 +120,33 @@ pub async fn find_by_email(
         .await
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn emails_are_checked_and_normalised() {
-        assert_eq!(
-            super::normalize_email("  Ana@Example.ORG "),
-            "ana@example.org"
-        );
-        for ok in ["a@b.co", "first.last+tag@mfa.gov.uk"] {
-            assert!(super::is_valid_email(ok), "{ok}");
-        }
-        for bad in [
-            "", "a", "a@b", "@b.co", "a@.co", "a b@c.co", "a@b.co.", "a@b@c.co",
-        ] {
-            assert!(!super::is_valid_email(bad), "{bad}");
-        }
-    }
-}
-
 /// Why a user could not be changed.
 #[derive(Debug, thiserror::Error)]
-pub enum ChangeError {
+pub enum UserChangeError {
     #[error("no such user")]
     NotFound,
     #[error("Attaché needs at least one active admin: make someone else an admin first.")]
     LastAdmin,
     #[error(transparent)]
     Database(#[from] DbErr),
+}
+
+impl From<UserChangeError> for AppError {
+    fn from(e: UserChangeError) -> Self {
+        match e {
+            UserChangeError::NotFound => AppError::NotFound("There is no such user.".into()),
+            e @ UserChangeError::LastAdmin => AppError::conflict("last_admin", e.to_string()),
+            UserChangeError::Database(e) => AppError::Database(e),
+        }
+    }
+}
+
+/// An audit detail, with how many invitations a change withdrew when it withdrew any.
+fn with_withdrawn(mut detail: serde_json::Value, withdrawn: u64) -> serde_json::Value {
+    if withdrawn > 0 {
+        detail["invitations_withdrawn"] = json!(withdrawn);
+    }
+    detail
 }
 
 /// Every user, admins first, then by name.
@@ -192,12 +185,12 @@ pub async fn set_role(
     actor_id: i32,
     user_id: i32,
     role: UserRole,
-) -> Result<users::Model, ChangeError> {
+) -> Result<users::Model, UserChangeError> {
     let txn = begin_write(db).await?;
     let user = users::Entity::find_by_id(user_id)
         .one(&txn)
         .await?
-        .ok_or(ChangeError::NotFound)?;
+        .ok_or(UserChangeError::NotFound)?;
     if user.role == role.as_str() {
         return Ok(user);
     }
@@ -205,20 +198,26 @@ pub async fn set_role(
         && user.active
         && is_last_active_admin(&txn, user_id).await?
     {
-        return Err(ChangeError::LastAdmin);
+        return Err(UserChangeError::LastAdmin);
     }
     let from = user.role.clone();
     let mut active: users::ActiveModel = user.into();
     active.role = Set(role.as_str().to_owned());
     active.updated_at = Set(Utc::now());
     let user = active.update(&txn).await?;
+    // Invitations carry the authority of the admin who sent them; it ends here.
+    let withdrawn = if from == UserRole::Admin.as_str() {
+        links::withdraw_invitations_by(&txn, user_id).await?
+    } else {
+        0
+    };
     audit::record(
         &txn,
         Some(actor_id),
         "user.role_change",
         "user",
         Some(user_id),
-        json!({"from": from, "to": role.as_str()}),
+        with_withdrawn(json!({"from": from, "to": role.as_str()}), withdrawn),
     )
     .await?;
     txn.commit().await?;
@@ -236,12 +235,12 @@ pub async fn set_active(
     actor_id: i32,
     user_id: i32,
     active_now: bool,
-) -> Result<users::Model, ChangeError> {
+) -> Result<users::Model, UserChangeError> {
     let txn = begin_write(db).await?;
     let user = users::Entity::find_by_id(user_id)
         .one(&txn)
         .await?
-        .ok_or(ChangeError::NotFound)?;
+        .ok_or(UserChangeError::NotFound)?;
     if user.active == active_now {
         return Ok(user);
     }
@@ -249,16 +248,23 @@ pub async fn set_active(
         && user.role == UserRole::Admin.as_str()
         && is_last_active_admin(&txn, user_id).await?
     {
-        return Err(ChangeError::LastAdmin);
+        return Err(UserChangeError::LastAdmin);
     }
+    let was_admin = user.role == UserRole::Admin.as_str();
     let mut active: users::ActiveModel = user.into();
     active.active = Set(active_now);
     active.updated_at = Set(Utc::now());
     let user = active.update(&txn).await?;
-    let action = if active_now {
-        "user.reactivate"
+    let (action, withdrawn) = if active_now {
+        ("user.reactivate", 0)
+    } else if was_admin {
+        // A deactivated admin's invitations no longer carry any authority.
+        (
+            "user.deactivate",
+            links::withdraw_invitations_by(&txn, user_id).await?,
+        )
     } else {
-        "user.deactivate"
+        ("user.deactivate", 0)
     };
     audit::record(
         &txn,
@@ -266,7 +272,7 @@ pub async fn set_active(
         action,
         "user",
         Some(user_id),
-        json!({}),
+        with_withdrawn(json!({}), withdrawn),
     )
     .await?;
     txn.commit().await?;
