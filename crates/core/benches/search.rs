@@ -20,6 +20,16 @@ const SEED_QUERIES: &[(&str, &str)] = &[
     ("typo", "dipolmat"),
     ("prefix", "track two pract"),
     ("resume_line", "briefing materials"),
+    ("senior_title", "Senior Mediation Adviser"),
+    (
+        "name_in_longer_query",
+        "closed-door dialogue between officials and academics",
+    ),
+    (
+        "description",
+        "facilitator of unofficial talks between conflicting parties",
+    ),
+    ("unrelated_sharing_a_word", "music track producer"),
     ("no_match", "pastry chef"),
 ];
 
@@ -30,6 +40,11 @@ const SYNTHETIC_QUERIES: &[(&str, &str)] = &[
     ("prefix", "arctic ener"),
     ("common_word", "negotiation"),
     ("seed_role_among_10k", "track ii"),
+    (
+        "description",
+        "joint reporting projects across a conflict line",
+    ),
+    ("unrelated_sharing_a_word", "music track producer"),
     ("no_match", "pastry chef"),
 ];
 

@@ -37,4 +37,4 @@ pub mod taxonomy;
 pub use question_bank::{Level, Question, bank_version};
 pub use rubric::{Criterion, Rating};
 pub use scoring::Recommendation;
-pub use taxonomy::{Role, RoleDetail, Taxonomy, Track};
+pub use taxonomy::{Role, RoleDetail, RoleList, RoleSummary, Taxonomy, Track};

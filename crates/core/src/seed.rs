@@ -75,6 +75,8 @@ struct RawRole {
     #[serde(default)]
     competencies: Vec<Spanned<String>>,
     #[serde(default)]
+    sourcing_exclude: Vec<Spanned<String>>,
+    #[serde(default)]
     questions: Vec<Spanned<RawQuestion>>,
 }
 
@@ -223,6 +225,25 @@ impl Validator {
         let resume_examples = self.strings(ctx, &raw.resume_examples, "resume_examples");
         let related = self.strings(ctx, &raw.related, "related");
         let competencies = self.strings(ctx, &raw.competencies, "competencies");
+        let sourcing_exclude = self.strings(ctx, &raw.sourcing_exclude, "sourcing_exclude");
+        for (i, name) in raw.sourcing_exclude.iter().enumerate() {
+            let key = normalize_label(name.get_ref());
+            let own = std::iter::once(&raw.title)
+                .chain(&raw.titles)
+                .chain(&raw.synonyms)
+                .any(|n| normalize_label(n.get_ref()) == key);
+            if !own {
+                self.error(
+                    ctx,
+                    name.span().start,
+                    format!("sourcing_exclude[{i}]"),
+                    format!(
+                        "{:?} is not one of this role's titles or synonyms",
+                        name.get_ref()
+                    ),
+                );
+            }
+        }
 
         // A name (title, synonym or hidden label) may belong to one role only, compared in
         // normalised form so "Track II" and "track 2" are the same claim.
@@ -295,6 +316,7 @@ impl Validator {
             resume_examples,
             related,
             competencies,
+            sourcing_exclude,
             questions,
         })
     }
@@ -439,6 +461,28 @@ fn backticked(message: &str) -> Option<String> {
     Some(message[start..start + len].to_owned())
 }
 
+include!(concat!(env!("OUT_DIR"), "/embedded_seed.rs"));
+
+/// How the built-in seed data is named in messages.
+pub const EMBEDDED_NAME: &str = "the built-in seed data";
+
+/// The seed data compiled into the binary (`seed-data/*.toml` when it was built).
+///
+/// # Errors
+/// Problems in the built-in files; the build's own tests keep this from shipping.
+pub fn embedded() -> Result<Vec<Role>, SeedErrors> {
+    let paths: Vec<PathBuf> = EMBEDDED
+        .iter()
+        .map(|(name, _)| Path::new("seed-data").join(name))
+        .collect();
+    load_sources(
+        paths
+            .iter()
+            .zip(EMBEDDED)
+            .map(|(path, (_, text))| (path.as_path(), *text)),
+    )
+}
+
 /// Load every `*.toml` file in `dir` as a role.
 ///
 /// # Errors
@@ -503,6 +547,15 @@ pub fn load_sources<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_built_in_seed_data_is_every_file_of_the_directory() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seed-data");
+        let from_dir = load_dir(&dir).unwrap();
+        let built_in = embedded().unwrap();
+        assert_eq!(built_in, from_dir);
+        assert!(built_in.len() >= 14);
+    }
 
     const GOOD: &str = r#"
 slug = "diplomat"

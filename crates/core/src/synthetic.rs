@@ -160,6 +160,7 @@ pub fn roles(n: usize, seed: u64) -> Vec<Role> {
                 titles,
                 synonyms,
                 hidden_labels: Vec::new(),
+                sourcing_exclude: Vec::new(),
                 resume_examples,
                 related: Vec::new(),
                 competencies: vec![format!("{function} skills")],

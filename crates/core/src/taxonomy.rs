@@ -103,6 +103,10 @@ pub struct Role {
     /// "Also try searching for" suggestions.
     pub related: Vec<String>,
     pub competencies: Vec<String>,
+    /// Names that find the role in Attaché but are too ambiguous for a job board ("Track
+    /// 2", "Mediator"): left out of the sourcing string.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sourcing_exclude: Vec<String>,
     pub questions: Vec<Question>,
 }
 
@@ -113,13 +117,22 @@ impl Role {
     /// the kind of person (the head nouns of the titles). A name that contains a shorter
     /// name as whole words is left out: job boards match phrases inside text, so "Track
     /// Two" already finds "Track Two diplomacy". Abbreviations of three characters or fewer
-    /// ("T2") are left out too: on a job board they match far more than this role.
+    /// ("T2") are left out too: on a job board they match far more than this role; and so
+    /// are a bare track name ("Track 2", "Track II") and whatever the role lists in
+    /// `sourcing_exclude`.
     pub fn sourcing_string(&self) -> String {
+        let excluded: Vec<String> = self
+            .sourcing_exclude
+            .iter()
+            .map(|s| crate::search::normalize::normalize_label(s))
+            .collect();
         let mut names: Vec<&str> = std::iter::once(&self.title)
             .chain(&self.titles)
             .chain(&self.synonyms)
             .map(|s| s.trim())
             .filter(|s| s.chars().filter(|c| c.is_alphanumeric()).count() > 3)
+            .filter(|s| !is_bare_track_name(s))
+            .filter(|s| !excluded.contains(&crate::search::normalize::normalize_label(s)))
             .collect();
         // Shortest first, so a kept name can cover the longer ones after it; the sort is
         // stable, so names of equal length keep the data's order.
@@ -138,9 +151,22 @@ impl Role {
         let mut nouns: Vec<String> = Vec::new();
         for title in std::iter::once(&self.title).chain(&self.titles) {
             // The head noun is the last word before any qualifier: "Desk Officer, Ministry
-            // of ..." and "Second Secretary (Political)" ask for an officer and a secretary.
+            // of ..." and "Second Secretary (Political)" ask for an officer and a
+            // secretary, "Research Fellow in Conflict Resolution" for a fellow, and
+            // "Consul General" for a consul.
             let head = title.split([',', '(']).next().unwrap_or(title);
-            let Some(last) = head.split_whitespace().last() else {
+            let head = [" of ", " in ", " for ", " on "]
+                .iter()
+                .fold(head, |h, sep| h.split(sep).next().unwrap_or(h));
+            let mut words: Vec<&str> = head.split_whitespace().collect();
+            if words.len() > 1
+                && words
+                    .last()
+                    .is_some_and(|w| w.eq_ignore_ascii_case("general"))
+            {
+                words.pop();
+            }
+            let Some(last) = words.last() else {
                 continue;
             };
             if last.contains(['\'', '’']) {
@@ -159,12 +185,34 @@ impl Role {
         }
     }
 
+    /// The summary's first sentence, for lists of roles.
+    pub fn one_line(&self) -> &str {
+        let text = self.summary.trim();
+        let bytes = text.as_bytes();
+        let end = (0..bytes.len())
+            .find(|&i| bytes[i] == b'.' && bytes.get(i + 1).is_none_or(u8::is_ascii_whitespace))
+            .map_or(text.len(), |i| i + 1);
+        &text[..end]
+    }
+
     /// Questions of the given level, in bank order.
     pub fn questions_at(
         &self,
         level: crate::question_bank::Level,
     ) -> impl Iterator<Item = &Question> {
         self.questions.iter().filter(move |q| q.level == level)
+    }
+}
+
+/// Whether a name is only a track's name ("Track 2", "Track II", "Track-Three", "T2"): on
+/// a job board, "Track 2" finds music, athletics and railways.
+fn is_bare_track_name(name: &str) -> bool {
+    let words = crate::search::normalize::terms(name);
+    let numeral = |w: &str| w.chars().all(|c| c.is_ascii_digit() || c == '.');
+    match words.as_slice() {
+        [t, n] | [n, t] if t == "track" => numeral(n),
+        [w] => w.strip_prefix('t').is_some_and(numeral),
+        _ => false,
     }
 }
 
@@ -205,6 +253,45 @@ impl Taxonomy {
             query: query.to_owned(),
             results: self.index.search(query, limit),
         }
+    }
+}
+
+/// A role in a list: `GET /api/v1/roles` and `attache roles list --json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoleSummary<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2"))]
+    pub track: Track,
+    pub summary: &'a str,
+}
+
+impl<'a> From<&'a Role> for RoleSummary<'a> {
+    fn from(r: &'a Role) -> Self {
+        RoleSummary {
+            slug: &r.slug,
+            title: &r.title,
+            track: r.track,
+            summary: &r.summary,
+        }
+    }
+}
+
+/// Every role: `GET /api/v1/roles` without a query.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoleList<'a> {
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<RoleSummary>))]
+    pub roles: Vec<RoleSummary<'a>>,
+}
+
+impl Taxonomy {
+    /// Every role, by track and then title.
+    pub fn list(&self) -> RoleList<'_> {
+        let mut roles: Vec<RoleSummary<'_>> = self.roles.iter().map(RoleSummary::from).collect();
+        roles.sort_by(|a, b| a.track.cmp(&b.track).then_with(|| a.title.cmp(b.title)));
+        RoleList { roles }
     }
 }
 
@@ -261,6 +348,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn one_line_is_the_first_sentence() {
+        let mut role = Role {
+            slug: "x".into(),
+            track: Track::One,
+            title: "X".into(),
+            summary: "Track 1.5 talks are private. Second sentence.".into(),
+            titles: vec![],
+            synonyms: vec![],
+            hidden_labels: vec![],
+            resume_examples: vec![],
+            related: vec![],
+            competencies: vec![],
+            sourcing_exclude: vec![],
+            questions: vec![],
+        };
+        assert_eq!(role.one_line(), "Track 1.5 talks are private.");
+        role.summary = "No full stop".into();
+        assert_eq!(role.one_line(), "No full stop");
+    }
+
+    #[test]
     fn track_round_trips_through_its_api_spelling() {
         for t in Track::ALL {
             assert_eq!(t.as_str().parse::<Track>(), Ok(t));
@@ -285,15 +393,46 @@ mod tests {
             resume_examples: vec![],
             related: vec![],
             competencies: vec![],
+            sourcing_exclude: vec!["Mediator".into()],
             questions: vec![],
         };
+        let mut role = role;
+        role.titles.push("Mediator".into());
+        role.titles
+            .push("Research Fellow in Conflict Resolution".into());
+        role.synonyms.push("Track II dialogue".into());
         let s = role.sourcing_string();
-        // "Track II Facilitator" is covered by "Track II"; "T2" is too short to use.
+        // A bare "Track 2" or "Track II" finds music and athletics: left out. "T2" is too
+        // short to use; "Mediator" is excluded by the data. The fellow is asked for by the
+        // head noun before "in".
         assert_eq!(
             s,
-            "(\"Track 2\" OR \"Track II\" OR \"Dialogue Facilitator\" OR \
-             \"Track Two Diplomacy Practitioners\") AND (practitioner OR facilitator)"
+            "(\"Track II dialogue\" OR \"Dialogue Facilitator\" OR \"Track II Facilitator\" OR \
+             \"Track Two Diplomacy Practitioners\" OR \"Research Fellow in Conflict Resolution\") \
+             AND (practitioner OR facilitator OR mediator OR fellow)"
         );
         assert!(!s.contains("trak"), "hidden labels never appear");
+        assert!(!s.contains("\"Track 2\""));
+    }
+
+    #[test]
+    fn bare_track_names_are_recognised() {
+        for bare in [
+            "Track 2",
+            "Track II",
+            "Track-Three",
+            "T2",
+            "track one",
+            "Track 1.5",
+        ] {
+            assert!(is_bare_track_name(bare), "{bare}");
+        }
+        for name in [
+            "Track Two diplomacy",
+            "Track II Dialogue Facilitator",
+            "Attaché",
+        ] {
+            assert!(!is_bare_track_name(name), "{name}");
+        }
     }
 }

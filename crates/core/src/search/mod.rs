@@ -23,16 +23,26 @@ pub struct Segment {
 }
 
 /// Split `text` into segments, marking the words that match the query's words: the same
-/// word after normalisation, a word the last query word begins (search as you type), or
-/// a word within the typo allowance.
+/// stem, a word the last query word begins (search as you type), or a word within the
+/// typo allowance.
 pub fn highlight(text: &str, query: &str) -> Vec<Segment> {
-    let query_terms = normalize::terms(query);
-    let last = query_terms.last().cloned().unwrap_or_default();
+    let query_terms = normalize::analyze(query);
+    let query_stems: Vec<String> = query_terms
+        .iter()
+        .map(|t| normalize::stem(&t.term))
+        .collect();
+    let last = query_terms
+        .last()
+        .map(|t| t.term.clone())
+        .unwrap_or_default();
     let matches = |word: &str| {
         normalize::terms(word).iter().any(|t| {
-            query_terms
-                .iter()
-                .any(|q| q == t || (q.chars().count() >= 5 && index::within_typo_allowance(q, t)))
+            let s = normalize::stem(t);
+            query_stems.contains(&s)
+                || query_terms.iter().any(|q| {
+                    index::within_typo_allowance(&q.term, t)
+                        || index::within_typo_allowance(&q.raw, t)
+                })
                 || (last.chars().count() >= 2 && t.starts_with(&last))
         })
     };

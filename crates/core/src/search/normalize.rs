@@ -1,15 +1,42 @@
 //! Turning titles and queries into comparable words.
 //!
-//! Both the index and the query go through [`terms`], so anything folded here is folded
-//! on both sides: case and accents, punctuation and hyphens, plurals, British and
-//! American spellings, and the numerals of track names.
+//! Both the index and the query go through [`analyze`], so anything folded here is folded
+//! on both sides: case and accents, punctuation and hyphens, plurals and irregular forms,
+//! British and American spellings, and the numerals of track names (with a typo beside
+//! "track" forgiven). The index then compares [`stem`]s, so "negotiator" meets
+//! "negotiation" and "conflicting" meets "conflict".
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 /// Words that carry no meaning for role search.
 const STOPWORDS: &[&str] = &[
-    "a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with",
+    "a", "about", "across", "among", "an", "and", "are", "as", "at", "be", "been", "being",
+    "between", "both", "by", "can", "do", "does", "each", "for", "from", "has", "have", "how",
+    "in", "into", "is", "it", "its", "not", "of", "on", "or", "other", "our", "should", "someone",
+    "that", "the", "their", "them", "there", "they", "this", "those", "to", "was", "we", "what",
+    "when", "where", "which", "while", "who", "whom", "why", "will", "with", "within", "would",
+    "you", "your",
+];
+
+/// Irregular forms no suffix rule folds, with the word they mean.
+const IRREGULAR: &[(&str, &str)] = &[
+    ("businessman", "business"),
+    ("businessmen", "business"),
+    ("businesswoman", "business"),
+    ("businesswomen", "business"),
+    ("businessperson", "business"),
+    ("businesspeople", "business"),
+    ("spokesman", "spokesperson"),
+    ("spokesmen", "spokesperson"),
+    ("spokeswoman", "spokesperson"),
+    ("spokeswomen", "spokesperson"),
+    ("chairman", "chair"),
+    ("chairwoman", "chair"),
+    ("chairperson", "chair"),
+    ("govt", "government"),
+    ("gov", "government"),
+    ("intl", "international"),
 ];
 
 /// Words that are spelt as one or as two: always split, so "backchannel" = "back-channel".
@@ -56,12 +83,114 @@ const TRACK_NUMERALS: &[(&str, &str)] = &[
     ("fifth", "5"),
 ];
 
+/// One word of a text: as typed (folded to lower case, without accents), and normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    /// The word as typed, for typo matching: "busines" stays "busines" here, though its
+    /// normalised form has lost its last "s" to the plural rule.
+    pub raw: String,
+    /// The normalised word.
+    pub term: String,
+}
+
+/// The words of a text, in order, with their raw and normalised forms.
+pub fn analyze(text: &str) -> Vec<Term> {
+    let words = numerals(repair_track(tokenize(&fold(text))));
+    words
+        .into_iter()
+        .filter(|w| !STOPWORDS.contains(&w.as_str()))
+        .map(|raw| {
+            let term = match IRREGULAR.iter().find(|(form, _)| *form == raw) {
+                Some((_, word)) => (*word).to_owned(),
+                None => spelling(&singular(&raw)),
+            };
+            Term { raw, term }
+        })
+        .collect()
+}
+
 /// The normalised words of a text, in order, for indexing or querying.
 pub fn terms(text: &str) -> Vec<String> {
-    let raw = tokenize(&fold(text));
-    let mut words = numerals(raw);
-    words.retain(|w| !STOPWORDS.contains(&w.as_str()));
-    words.into_iter().map(|w| spelling(&singular(&w))).collect()
+    analyze(text).into_iter().map(|t| t.term).collect()
+}
+
+/// The stem of a normalised word (Snowball English): "negotiator", "negotiation" and
+/// "negotiate" share one.
+pub fn stem(term: &str) -> String {
+    use std::sync::OnceLock;
+    static STEMMER: OnceLock<rust_stemmers::Stemmer> = OnceLock::new();
+    if !term.chars().all(char::is_alphabetic) {
+        return term.to_owned();
+    }
+    STEMMER
+        .get_or_init(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English))
+        .stem(term)
+        .into_owned()
+}
+
+/// Words that name a track number, for forgiving a typo beside "track".
+const TRACK_NUMBER_WORDS: &[&str] = &[
+    "one", "two", "three", "four", "five", "ii", "iii", "iv", "first", "second", "third",
+];
+
+/// Whether `w` is a track number as written: digits, 1.5, a roman numeral or a number word.
+fn is_track_number(w: &str) -> bool {
+    w.chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == '+')
+        || TRACK_NUMBER_WORDS.contains(&w)
+        || matches!(w, "i" | "v" | "ii+")
+}
+
+/// One edit apart (a transposition counting as one)?
+fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a == b || a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let (ra, rb) = (&a[prefix..], &b[prefix..]);
+    ra.get(1..) == rb.get(1..)
+        || ra.get(1..) == Some(rb)
+        || Some(ra) == rb.get(1..)
+        || (ra.len() >= 2
+            && rb.len() >= 2
+            && ra[0] == rb[1]
+            && ra[1] == rb[0]
+            && ra[2..] == rb[2..])
+}
+
+/// Short words are where typos hurt most and the typo allowance does not reach: beside a
+/// track number, a word one edit from "track" is "track" ("trak 2"); beside "track", a
+/// word one edit from a number word is that word ("track tow").
+fn repair_track(mut words: Vec<String>) -> Vec<String> {
+    for i in 0..words.len() {
+        let beside = |j: Option<usize>, test: &dyn Fn(&str) -> bool| {
+            j.and_then(|j| words.get(j)).is_some_and(|w| test(w))
+        };
+        let near_number =
+            beside(i.checked_sub(1), &is_track_number) || beside(Some(i + 1), &is_track_number);
+        if near_number
+            && words[i] != "track"
+            && words[i].len() >= 4
+            && one_edit_apart(&words[i], "track")
+        {
+            words[i] = "track".to_owned();
+        }
+    }
+    for i in 0..words.len() {
+        let is_track =
+            |j: Option<usize>| j.and_then(|j| words.get(j)).is_some_and(|w| w == "track");
+        if (is_track(i.checked_sub(1)) || is_track(Some(i + 1)))
+            && !is_track_number(&words[i])
+            && words[i].len() >= 3
+            && let Some(n) = TRACK_NUMBER_WORDS
+                .iter()
+                .find(|n| n.len() >= 3 && one_edit_apart(&words[i], n))
+        {
+            words[i] = (*n).to_owned();
+        }
+    }
+    words
 }
 
 /// The normalised form of a whole label, for comparing two labels.
@@ -107,9 +236,15 @@ fn tokenize(text: &str) -> Vec<String> {
     }
     words
         .into_iter()
-        .flat_map(|w| match COMPOUNDS.iter().find(|(c, _)| *c == w) {
-            Some((_, parts)) => parts.iter().map(|p| (*p).to_owned()).collect(),
-            None => vec![w],
+        // A compound, or one typed with a slip ("peacebilding"), is split into its words.
+        .flat_map(|w| {
+            match COMPOUNDS
+                .iter()
+                .find(|(c, _)| *c == w || (w.len() >= 8 && one_edit_apart(&w, c)))
+            {
+                Some((_, parts)) => parts.iter().map(|p| (*p).to_owned()).collect(),
+                None => vec![w],
+            }
         })
         .collect()
 }
@@ -131,6 +266,15 @@ fn numerals(words: Vec<String>) -> Vec<String> {
         {
             out.push("1.5".into());
             i += 4;
+            continue;
+        }
+        if (w == "one" || w == "1")
+            && rest.len() >= 3
+            && rest[1] == "point"
+            && (rest[2] == "five" || rest[2] == "5")
+        {
+            out.push("1.5".into());
+            i += 3;
             continue;
         }
         let mapped = match w {
@@ -262,6 +406,8 @@ mod tests {
             "Track II+",
             "Track 1½",
             "track one-and-a-half",
+            "track one point five",
+            "Track 1 point 5",
         ] {
             assert_eq!(t(s), "track 1.5", "{s}");
         }
@@ -273,6 +419,49 @@ mod tests {
         assert_eq!(t("defence programme"), t("defense program"));
         assert_eq!(t("behaviour centre"), t("behavior center"));
         assert_eq!(t("organise"), t("organize"));
+    }
+
+    #[test]
+    fn compounds_split_even_with_a_slip() {
+        assert_eq!(t("peacebilding officer"), "peace building officer");
+        assert_eq!(t("backchanel"), "back channel");
+    }
+
+    #[test]
+    fn irregular_forms_fold() {
+        assert_eq!(t("businessman to businessman"), "business business");
+        assert_eq!(t("Businessmen"), "business");
+        assert_eq!(t("spokeswoman"), "spokesperson");
+        assert_eq!(t("govt negotiator"), "government negotiator");
+    }
+
+    #[test]
+    fn a_typo_beside_track_is_forgiven() {
+        assert_eq!(t("track tow"), "track 2");
+        assert_eq!(t("trak 2"), "track 2");
+        assert_eq!(t("trakc two"), "track 2");
+        assert_eq!(t("tarck II"), "track 2");
+        assert_eq!(t("track thre"), "track 3");
+        assert_eq!(t("trace elements"), "trace element", "no number, no repair");
+        assert_eq!(t("track town"), "track town", "two edits");
+    }
+
+    #[test]
+    fn raw_forms_are_kept_for_typo_matching() {
+        let a = analyze("Busines diplomats");
+        assert_eq!(a[0].raw, "busines");
+        assert_eq!(a[0].term, "busine");
+        assert_eq!(a[1].raw, "diplomats");
+        assert_eq!(a[1].term, "diplomat");
+    }
+
+    #[test]
+    fn stems_join_related_forms() {
+        assert_eq!(stem("negotiator"), stem("negotiation"));
+        assert_eq!(stem("conflicting"), stem("conflict"));
+        assert_eq!(stem("mediator"), stem("mediation"));
+        assert_eq!(stem("1.5"), "1.5");
+        assert_ne!(stem("diplomat"), stem("diplomacy"));
     }
 
     #[test]
