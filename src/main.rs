@@ -7,8 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use attache_core::rubric::LEVEL_NAMES;
 use attache_core::search::SearchResponse;
-use attache_core::{Level, Role, RoleDetail, Taxonomy, seed};
-use attache_migrations::{Migrator, MigratorTrait};
+use attache_core::{Level, Role, RoleDetail, Taxonomy};
 use attache_web::auth::UserRole;
 use attache_web::auth::password::Passwords;
 use attache_web::config::{Config, Overrides};
@@ -27,7 +26,8 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "attache", version, about, long_about)]
 struct Cli {
-    /// Directory of seed data: one TOML file per role [default: seed-data].
+    /// Directory of seed data (one TOML file per role) to use instead of the data built
+    /// into attache [default: the built-in data].
     #[arg(long, global = true, env = "ATTACHE_SEED_DIR")]
     seed_dir: Option<PathBuf>,
 
@@ -107,11 +107,13 @@ enum UsersCommand {
     /// Add a user. The password comes from ATTACHE_PASSWORD; without it one is generated
     /// and printed once.
     Add {
+        /// Their email address, which they sign in with.
         #[arg(long)]
         email: String,
+        /// Their name, as colleagues see it.
         #[arg(long)]
         name: String,
-        /// admin, recruiter, interviewer or hiring_manager.
+        /// admin, recruiter, interviewer or hiring manager (also written hiring_manager).
         #[arg(long)]
         role: UserRole,
     },
@@ -122,6 +124,7 @@ enum TokensCommand {
     /// Issue an API token for a user and print it once; only its hash is stored.
     /// Use it as `Authorization: Bearer TOKEN`.
     Issue {
+        /// The email address of the (active) user the token acts as.
         #[arg(long)]
         email: String,
         /// What the token is for, to tell tokens apart later.
@@ -135,14 +138,21 @@ enum SeedDataCommand {
     /// Validate every seed file; exits non-zero and names the file, line and field of each
     /// problem.
     Check {
-        /// Directory to check (default: --seed-dir).
+        /// Directory to check [default: --seed-dir if given, else the built-in data].
         dir: Option<PathBuf>,
     },
 }
 
 #[derive(Debug, Subcommand)]
 enum RolesCommand {
-    /// Find roles by any title, synonym, abbreviation or misspelling.
+    /// List every role, by track.
+    List {
+        /// Print JSON in the shape of GET /api/v1/roles.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Find roles by any title, synonym, abbreviation, misspelling or description of the
+    /// work.
     Search {
         /// What to search for, e.g. "track ii" or "back-channel negotiator".
         query: String,
@@ -167,11 +177,21 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // `attache roles show x | head`: the reader has all it wanted; stop quietly.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -266,10 +286,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::SeedData(SeedDataCommand::Check { dir }) => {
             let seed_dir = config(overrides)?.seed_dir;
-            Ok(check_seed_data(dir.as_deref().unwrap_or(&seed_dir)))
+            Ok(check_seed_data(dir.or(seed_dir).as_deref()))
+        }
+        Command::Roles(RolesCommand::List { json }) => {
+            let taxonomy = load(config(overrides)?.seed_dir.as_deref())?;
+            if json {
+                print_json(&taxonomy.list())?;
+            } else {
+                print_list(&taxonomy)?;
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Roles(RolesCommand::Search { query, json, limit }) => {
-            let taxonomy = load(&config(overrides)?.seed_dir)?;
+            let taxonomy = load(config(overrides)?.seed_dir.as_deref())?;
             let response = taxonomy.search(&query, usize::from(limit));
             if json {
                 print_json(&response)?;
@@ -279,7 +308,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Roles(RolesCommand::Show { slug, json }) => {
-            let taxonomy = load(&config(overrides)?.seed_dir)?;
+            let taxonomy = load(config(overrides)?.seed_dir.as_deref())?;
             let Some(role) = taxonomy.role(&slug) else {
                 let mut message = format!("no role has the slug {slug:?}");
                 if let Some(hit) = taxonomy.search(&slug.replace('-', " "), 1).results.first() {
@@ -301,16 +330,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Connect and bring the schema up to date, so commands work on a fresh database.
 async fn migrated(url: &str) -> Result<sea_orm::DatabaseConnection> {
-    let db = attache_web::db::connect(url).await.with_context(|| {
-        format!(
-            "cannot open the database {}",
-            attache_web::server::redact(url)
-        )
-    })?;
-    Migrator::up(&db, None)
-        .await
-        .context("migrating the database")?;
-    Ok(db)
+    attache_web::server::connect_migrated(url).await
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -330,18 +350,14 @@ fn init_logging() {
         .init();
 }
 
-fn load(dir: &Path) -> Result<Taxonomy> {
-    let roles = seed::load_dir(dir).map_err(|e| {
-        anyhow::anyhow!(
-            "the seed data in {} has errors (run `attache seed-data check`):\n{e}",
-            dir.display()
-        )
-    })?;
-    Ok(Taxonomy::new(roles))
+fn load(seed_dir: Option<&Path>) -> Result<Taxonomy> {
+    Ok(Taxonomy::new(attache_web::seed::load(seed_dir)?))
 }
 
-fn check_seed_data(dir: &Path) -> ExitCode {
-    match seed::load_dir(dir) {
+/// Check the seed data in `dir`, or the built-in data without one.
+fn check_seed_data(dir: Option<&Path>) -> ExitCode {
+    let source = attache_web::seed::describe(dir);
+    match attache_web::seed::load_checked(dir) {
         Ok(roles) => {
             let questions: usize = roles.iter().map(|r| r.questions.len()).sum();
             let criteria: usize = roles
@@ -352,7 +368,7 @@ fn check_seed_data(dir: &Path) -> ExitCode {
             println!(
                 "ok: {} roles, {questions} questions, {criteria} criteria in {}",
                 roles.len(),
-                dir.display()
+                source
             );
             ExitCode::SUCCESS
         }
@@ -364,7 +380,7 @@ fn check_seed_data(dir: &Path) -> ExitCode {
             eprintln!(
                 "{n} error{} in {}; nothing was loaded",
                 if n == 1 { "" } else { "s" },
-                dir.display()
+                source
             );
             ExitCode::FAILURE
         }
@@ -375,6 +391,23 @@ fn print_json(value: &impl serde::Serialize) -> Result<()> {
     let mut out = io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, value).context("writing JSON")?;
     writeln!(out)?;
+    Ok(())
+}
+
+fn print_list(taxonomy: &Taxonomy) -> Result<()> {
+    let mut out = io::stdout().lock();
+    let list = taxonomy.list();
+    let mut track = None;
+    for role in &list.roles {
+        if track != Some(role.track) {
+            if track.is_some() {
+                writeln!(out)?;
+            }
+            writeln!(out, "Track {}: {}", role.track, role.track.description())?;
+            track = Some(role.track);
+        }
+        writeln!(out, "  {:34} {}", role.slug, role.title)?;
+    }
     Ok(())
 }
 
@@ -395,10 +428,13 @@ fn print_search(response: &SearchResponse) -> Result<()> {
         )?;
         writeln!(
             out,
-            "    matched {}: {}",
-            hit.matched.field.as_str().replace('_', " "),
+            "    {}: {}",
+            hit.matched.field.describe(),
             hit.matched.text
         )?;
+        if !hit.matched.words.is_empty() {
+            writeln!(out, "    found by: {}", hit.matched.words.join(", "))?;
+        }
         writeln!(out, "    attache roles show {}", hit.slug)?;
     }
     Ok(())

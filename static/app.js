@@ -17,3 +17,8 @@ document.addEventListener("click", async (event) => {
     if (status) status.textContent = "Selected: press Ctrl+C to copy.";
   }
 });
+
+// "Print this kit": the browser's own print dialog.
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});

@@ -78,12 +78,18 @@ async fn a_deactivated_user_is_signed_out_at_once_and_can_be_reactivated() {
     let admin = TestApp::new().await.with_user(UserRole::Admin).await;
     let victim = admin.add_user(UserRole::Recruiter).await;
     let victim_session = admin.sign_in(&victim.email, &victim.password).await;
-    let r = admin
-        .post_form(
-            &format!("/admin/users/{}/active", victim.id),
-            "active=false",
-        )
-        .await;
+    // Deactivating asks first, and asking changes nothing.
+    let path = format!("/admin/users/{}/active", victim.id);
+    let ask = admin.post_form(&path, "active=false").await;
+    assert_eq!(ask.status, StatusCode::OK);
+    assert!(
+        ask.body.contains("Deactivate Test recruiter?"),
+        "{}",
+        ask.body
+    );
+    assert!(ask.body.contains(r#"name="confirm" value="yes""#));
+    assert!(user(&admin, victim.id).await.active);
+    let r = admin.post_form(&path, "active=false&confirm=yes").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let home = admin
         .send(
@@ -107,7 +113,10 @@ async fn a_deactivated_user_is_signed_out_at_once_and_can_be_reactivated() {
 async fn the_last_active_admin_cannot_be_removed() {
     let app = TestApp::new().await.with_user(UserRole::Admin).await;
     let me = app.user.clone().unwrap().id;
-    for (path, form) in [("role", "role=recruiter"), ("active", "active=false")] {
+    for (path, form) in [
+        ("role", "role=recruiter&confirm=yes"),
+        ("active", "active=false&confirm=yes"),
+    ] {
         let r = app
             .post_form(&format!("/admin/users/{me}/{path}"), form)
             .await;
@@ -118,10 +127,38 @@ async fn the_last_active_admin_cannot_be_removed() {
     // With a second admin, the first may step down.
     let second = app.add_user(UserRole::Admin).await;
     assert!(second.id > 0);
-    let r = app
+    // Giving up one's own admin access asks first.
+    let ask = app
         .post_form(&format!("/admin/users/{me}/role"), "role=recruiter")
         .await;
+    assert_eq!(ask.status, StatusCode::OK);
+    assert!(
+        ask.body.contains("Make yourself a recruiter?"),
+        "{}",
+        ask.body
+    );
+    assert_eq!(user(&app, me).await.role, "admin");
+    let r = app
+        .post_form(
+            &format!("/admin/users/{me}/role"),
+            "role=recruiter&confirm=yes",
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+}
+
+/// New people are invited with the least access unless the admin chooses more, and
+/// destructive buttons look it.
+#[tokio::test]
+async fn invitations_default_to_interviewer_and_destructive_actions_look_destructive() {
+    let app = TestApp::new().await.with_user(UserRole::Admin).await;
+    app.add_user(UserRole::Recruiter).await;
+    let page = app.get("/admin/users").await.body;
+    assert!(
+        page.contains(r#"<option value="interviewer" selected>interviewer</option>"#),
+        "{page}"
+    );
+    assert!(page.contains(r#"class="danger-outline">Deactivate…"#));
 }
 
 #[tokio::test]

@@ -296,3 +296,109 @@ async fn a_forgotten_password_is_reset_through_the_emailed_link() {
     browser.close().await;
     result.unwrap();
 }
+
+/// The page's scroll width, after saving a screenshot of it to `shots` if given.
+async fn page_width(
+    b: &Browser,
+    shots: Option<&Path>,
+    name: &str,
+) -> Result<i64, fantoccini::error::CmdError> {
+    if let Some(dir) = shots {
+        let png = b.client.screenshot().await?;
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+    let width = b
+        .client
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await?;
+    Ok(width.as_i64().unwrap())
+}
+
+/// Every page fits a phone (390 px) and a laptop (1366 px) without scrolling sideways.
+/// With `ATTACHE_SCREENSHOTS=DIR` set, each page is also saved there as a PNG to look at.
+#[tokio::test]
+async fn every_page_fits_a_phone_and_a_laptop_without_sideways_scroll() {
+    if !browser_available() {
+        return;
+    }
+    let app = TestApp::new().await;
+    let admin = app.add_user(attache_web::auth::UserRole::Admin).await;
+    let other = app.add_user(attache_web::auth::UserRole::Interviewer).await;
+    let browser = Browser::open(&app).await;
+    let shots = std::env::var_os("ATTACHE_SCREENSHOTS").map(std::path::PathBuf::from);
+    let shots = shots.as_deref();
+    let signed_out = [
+        ("sign-in", "/sign-in"),
+        ("password-reset", "/password-reset"),
+    ];
+    let signed_in = [
+        ("home", "/"),
+        ("roles", "/roles"),
+        ("roles-search", "/roles?q=track+ii"),
+        ("roles-no-match", "/roles?q=zzzz+qqqq"),
+        ("role", "/roles/track-two-diplomacy-practitioner"),
+        ("role-kit", "/roles/track-two-diplomacy-practitioner/kit"),
+        ("account", "/account"),
+        ("admin-users", "/admin/users"),
+        ("not-found", "/roles/no-such-role"),
+    ];
+
+    let result = async {
+        let b = &browser;
+        let mut overflowing = Vec::new();
+        for width in [390_u32, 1366] {
+            b.client.set_window_size(width, 900).await?;
+            // The window's inner width, which every page must fit.
+            let inner = b.client.execute("return window.innerWidth", vec![]).await?;
+            let inner = inner.as_i64().unwrap();
+            let mut visited = Vec::new();
+            for (name, path) in signed_out {
+                b.client.goto(&format!("{}{path}", b.base)).await?;
+                let name = format!("{name}-{width}");
+                visited.push((page_width(b, shots, &name).await?, name));
+            }
+            b.client.goto(&format!("{}/sign-in", b.base)).await?;
+            b.fill("email", &admin.email).await?;
+            b.fill("password", &admin.password).await?;
+            b.submit().await?;
+            b.text_of("#role-search").await?;
+            for (name, path) in signed_in {
+                b.client.goto(&format!("{}{path}", b.base)).await?;
+                let name = format!("{name}-{width}");
+                visited.push((page_width(b, shots, &name).await?, name));
+            }
+            // A confirmation page: deactivating someone asks first.
+            b.client.goto(&format!("{}/admin/users", b.base)).await?;
+            let deactivate = format!("form[action='/admin/users/{}/active'] button", other.id);
+            b.client
+                .find(Locator::Css(&deactivate))
+                .await?
+                .click()
+                .await?;
+            b.text_of("main form button.danger").await?;
+            let name = format!("confirm-{width}");
+            visited.push((page_width(b, shots, &name).await?, name));
+            for (scroll, name) in visited {
+                if scroll > inner {
+                    overflowing.push(format!("{name}: {scroll} px wide in a {inner} px window"));
+                }
+            }
+            // Sign out before the next width.
+            b.client
+                .find(Locator::Css("form[action='/sign-out'] button"))
+                .await?
+                .click()
+                .await?;
+            b.text_of("#email").await?;
+        }
+        Ok::<_, fantoccini::error::CmdError>(overflowing)
+    }
+    .await;
+
+    browser.close().await;
+    let overflowing = result.unwrap();
+    assert!(
+        overflowing.is_empty(),
+        "pages scroll sideways: {overflowing:#?}"
+    );
+}

@@ -103,15 +103,24 @@ fn show_json_has_the_api_shape() {
     }
     let sourcing = v["sourcing"].as_str().unwrap();
     assert!(
-        sourcing.starts_with("(\"Track 2\" OR \"Track II\" OR "),
+        sourcing.starts_with("(\"Track II diplomacy\" OR \"back channel talks\" OR "),
         "{sourcing}"
     );
     assert!(
         sourcing.ends_with(
-            ") AND (practitioner OR facilitator OR negotiator OR mediator OR manager OR lead)"
+            ") AND (practitioner OR facilitator OR negotiator OR specialist OR manager OR lead)"
         ),
         "{sourcing}"
     );
+    // A bare track name, and what the role excludes, would flood a job board.
+    for name in [
+        "\"Track 2\"",
+        "\"T2\"",
+        "multi-track diplomacy",
+        "\"back-channel\"",
+    ] {
+        assert!(!sourcing.contains(name), "{name} in {sourcing}");
+    }
 }
 
 #[test]
@@ -148,7 +157,45 @@ fn show_unknown_slug_suggests_the_nearest_role() {
 fn seed_data_check_passes_on_the_shipped_data() {
     let o = attache(&["seed-data", "check"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).starts_with("ok: 6 roles, "));
+    assert!(stdout(&o).starts_with("ok: 14 roles, "), "{}", stdout(&o));
+}
+
+/// An installed binary carries its seed data: from an empty directory, with no setting,
+/// `seed-data check` checks the built-in data and `roles search` uses it.
+#[test]
+fn the_built_in_seed_data_works_from_any_directory() {
+    let empty = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_attache"))
+            .args(args)
+            .current_dir(empty.path())
+            .env_remove("ATTACHE_SEED_DIR")
+            .env_remove("ATTACHE_CONFIG")
+            .output()
+            .unwrap()
+    };
+    let o = run(&["seed-data", "check"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).ends_with("in the built-in seed data\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["roles", "search", "track ii", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("track-two-diplomacy-practitioner"));
+    // A directory that is not there is named, with the setting that named it.
+    let o = run(&["roles", "search", "x", "--seed-dir", "no-such-dir"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("no-such-dir (--seed-dir)"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        std::fs::read_dir(empty.path()).unwrap().next().is_none(),
+        "nothing is written"
+    );
 }
 
 /// A corrupted seed file is rejected with file, line and field, and nothing is loaded.
@@ -161,17 +208,18 @@ fn seed_data_check_names_file_line_and_field_of_a_corrupted_file() {
     }
     let target = dir.path().join("diplomat.toml");
     let text = std::fs::read_to_string(&target).unwrap();
-    let needle = "  \"Is discreet but has no sense of how words may be reported.\",\n";
-    assert!(text.contains(needle));
-    // The criterion's `anchors = [` line is two above the anchor removed.
-    let line = text[..text.find(needle).unwrap()].lines().count() - 1;
-    std::fs::write(&target, text.replace(needle, "")).unwrap();
+    // Remove the first anchor of the first criterion: the line after `anchors = [`.
+    let anchors_at = text.find("anchors = [\n").unwrap();
+    let start = anchors_at + "anchors = [\n".len();
+    let end = start + text[start..].find('\n').unwrap() + 1;
+    let line = text[..anchors_at].lines().count() + 1;
+    std::fs::write(&target, format!("{}{}", &text[..start], &text[end..])).unwrap();
 
     let o = attache(&["seed-data", "check", dir.path().to_str().unwrap()]);
     assert!(!o.status.success());
     let err = stderr(&o);
     let expected = format!(
-        "{}:{line}: questions[4].criteria[2].anchors: a criterion needs exactly 4 anchors",
+        "{}:{line}: questions[0].criteria[0].anchors: a criterion needs exactly 4 anchors",
         target.display()
     );
     assert!(err.starts_with(&expected), "{err}\nexpected: {expected}");

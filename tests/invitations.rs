@@ -140,15 +140,17 @@ async fn a_new_invitation_replaces_the_old_and_a_withdrawn_one_stops_working() {
 
     let pending = invitations::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(pending.len(), 1);
-    let r = app
-        .post_form(&format!("/admin/invitations/{}/revoke", pending[0].id), "")
-        .await;
+    let path = format!("/admin/invitations/{}/revoke", pending[0].id);
+    let ask = app.post_form(&path, "").await;
+    assert!(
+        ask.body
+            .contains("Withdraw the invitation to sam@example.org?")
+    );
+    let r = app.post_form(&path, "confirm=yes").await;
     assert_eq!(r.header("location"), "/admin/users?done=revoked");
     let (gone, _) = accept(&app, &second, "Sam").await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
-    let twice = app
-        .post_form(&format!("/admin/invitations/{}/revoke", pending[0].id), "")
-        .await;
+    let twice = app.post_form(&path, "confirm=yes").await;
     assert_eq!(twice.status, StatusCode::NOT_FOUND);
     assert_eq!(
         users::Entity::find().count(&app.db).await.unwrap(),

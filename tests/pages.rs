@@ -103,7 +103,7 @@ async fn role_page_shows_everything_a_recruiter_needs() {
         "related searches link to search"
     );
     assert!(b.contains(
-        r#"<pre id="sourcing" class="sourcing">(&quot;Track 2&quot; OR &quot;Track II&quot; OR"#
+        r#"<pre id="sourcing" class="sourcing">(&quot;Track II diplomacy&quot; OR &quot;back channel talks&quot; OR"#
     ));
     assert!(b.contains(r##"data-copy="#sourcing""##), "copy button");
     for level in ["Basic", "Intermediate", "Advanced"] {

@@ -187,7 +187,10 @@ async fn deactivating_an_admin_withdraws_the_invitations_they_sent() {
     let mut app = TestApp::new().await.with_user(UserRole::Admin).await;
     let (sender, token) = invitation_from_second_admin(&mut app, "eve@example.org").await;
     let r = app
-        .post_form(&format!("/admin/users/{sender}/active"), "active=false")
+        .post_form(
+            &format!("/admin/users/{sender}/active"),
+            "active=false&confirm=yes",
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(accept(&app, &token).await.status, StatusCode::NOT_FOUND);

@@ -29,10 +29,8 @@ fn start_with(dir: &Path, port: u16, extra: &[&str]) -> (Child, std::sync::mpsc:
         ])
         .args(extra)
         .current_dir(dir)
-        .env(
-            "ATTACHE_SEED_DIR",
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("seed-data"),
-        )
+        // The built-in seed data, as an installed binary run from an empty directory.
+        .env_remove("ATTACHE_SEED_DIR")
         .env_remove("ATTACHE_DATABASE_URL")
         .stderr(Stdio::piped())
         .stdout(Stdio::piped())
@@ -122,7 +120,7 @@ fn serve_creates_the_database_loads_seed_data_and_stops_on_sigterm_despite_idle_
     assert!(
         lines
             .iter()
-            .any(|l| l.contains("seed data loaded") && l.contains("created=6")),
+            .any(|l| l.contains("seed data loaded") && l.contains("created=14")),
         "{lines:?}"
     );
     let prefix = format!("http://127.0.0.1:{port}/setup/");
@@ -147,7 +145,7 @@ fn serve_creates_the_database_loads_seed_data_and_stops_on_sigterm_despite_idle_
     assert!(
         lines.iter().any(|l| l.contains("created=0")
             && l.contains("updated=0")
-            && l.contains("unchanged=6")),
+            && l.contains("unchanged=14")),
         "{lines:?}"
     );
 }
@@ -241,10 +239,7 @@ fn add_user(dir: &Path, email: &str) {
         .current_dir(dir)
         .env("ATTACHE_PASSWORD", "a long enough password")
         .env_remove("ATTACHE_DATABASE_URL")
-        .env(
-            "ATTACHE_SEED_DIR",
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("seed-data"),
-        )
+        .env_remove("ATTACHE_SEED_DIR")
         .output()
         .unwrap();
     assert!(
@@ -318,4 +313,26 @@ fn serve_without_smtp_writes_mail_to_the_data_directory() {
     });
     assert!(eml.contains("To: ana.ortiz@example.org"), "{eml}");
     sigterm_and_wait(&mut child);
+}
+
+/// Seed data is checked before the database is created: a bad `--seed-dir` stops
+/// `attache serve` with a message naming the setting, and writes nothing.
+#[test]
+fn bad_seed_data_stops_serve_before_the_database_is_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("seeds");
+    std::fs::create_dir(&seeds).unwrap();
+    std::fs::write(seeds.join("broken.toml"), "slug = \"x\"\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_attache"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--seed-dir", "seeds"])
+        .current_dir(dir.path())
+        .env_remove("ATTACHE_DATABASE_URL")
+        .env_remove("ATTACHE_SEED_DIR")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("seeds (--seed-dir) has errors"), "{err}");
+    assert!(err.contains("broken.toml:1"), "{err}");
+    assert!(!dir.path().join("data").exists(), "no database was created");
 }

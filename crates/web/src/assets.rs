@@ -29,6 +29,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../static/app.js"),
     ),
     (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../../../static/favicon.svg"),
+    ),
+    (
         "htmx.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../../static/vendor/htmx-2.0.11.min.js"),

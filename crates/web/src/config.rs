@@ -18,7 +18,8 @@ pub const DEFAULT_MAIL_FROM: &str = "Attaché <attache@localhost>";
 pub struct Config {
     pub database_url: String,
     pub bind: SocketAddr,
-    pub seed_dir: PathBuf,
+    /// A directory of seed data to use instead of the data built into the binary.
+    pub seed_dir: Option<PathBuf>,
     /// How long in-flight requests get to finish after SIGTERM or Ctrl-C.
     pub shutdown_grace: Duration,
     /// Mark cookies Secure: set when users reach Attaché over HTTPS (directly or through
@@ -106,10 +107,7 @@ impl Config {
                 .or(from_file.database_url)
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             bind: overrides.bind.or(from_file.bind).unwrap_or(default_bind),
-            seed_dir: overrides
-                .seed_dir
-                .or(from_file.seed_dir)
-                .unwrap_or_else(|| PathBuf::from("seed-data")),
+            seed_dir: overrides.seed_dir.or(from_file.seed_dir),
             shutdown_grace: Duration::from_secs(
                 overrides
                     .shutdown_grace_seconds
@@ -167,7 +165,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.bind.to_string(), "0.0.0.0:9000");
-        assert_eq!(c.seed_dir, PathBuf::from("mine"));
+        assert_eq!(c.seed_dir, Some(PathBuf::from("mine")));
         assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(c.shutdown_grace, Duration::from_secs(10));
 

@@ -11,6 +11,7 @@ pub mod fields;
 pub mod mail;
 pub mod routes;
 pub mod security;
+pub mod seed;
 pub mod server;
 pub mod services;
 pub mod state;

@@ -14,18 +14,9 @@ use crate::state::AppState;
 /// # Errors
 /// The database cannot be reached or migrated, or the seed data has errors.
 pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
-    let db = crate::db::connect(&config.database_url)
-        .await
-        .with_context(|| format!("cannot open the database {}", redact(&config.database_url)))?;
-    Migrator::up(&db, None)
-        .await
-        .context("migrating the database")?;
-    let roles = attache_core::seed::load_dir(&config.seed_dir).map_err(|e| {
-        anyhow::anyhow!(
-            "the seed data in {} has errors (run `attache seed-data check`):\n{e}",
-            config.seed_dir.display()
-        )
-    })?;
+    // Checked before the database is created or touched: bad seed data changes nothing.
+    let roles = crate::seed::load(config.seed_dir.as_deref())?;
+    let db = connect_migrated(&config.database_url).await?;
     let report = crate::services::roles::sync_seed(&db, &roles)
         .await
         .context("loading the seed data")?;
@@ -41,6 +32,23 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
     state.limits.trust_forwarded_for = config.trust_forwarded_for;
     state.mail = crate::mail::Mail::new(config.public_url());
     Ok(state)
+}
+
+/// Connect to the database and bring its schema up to date.
+///
+/// # Errors
+/// The database cannot be reached or migrated; the message names `--database-url`.
+pub async fn connect_migrated(url: &str) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let db = crate::db::connect(url).await.with_context(|| {
+        format!(
+            "cannot open the database {} (set it with --database-url or ATTACHE_DATABASE_URL)",
+            redact(url)
+        )
+    })?;
+    Migrator::up(&db, None)
+        .await
+        .context("migrating the database")?;
+    Ok(db)
 }
 
 /// Serve until SIGTERM or Ctrl-C, then let in-flight requests finish for at most the

@@ -34,7 +34,7 @@ fn environment() -> Environment<'static> {
             minijinja::AutoEscape::Html
         }
     });
-    for name in ["app.css", "app.js", "htmx.js"] {
+    for name in ["app.css", "app.js", "htmx.js", "favicon.svg"] {
         let url = assets().url(name).unwrap_or_default();
         // Our own URLs: nothing in them needs escaping.
         env.add_global(

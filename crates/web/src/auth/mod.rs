@@ -45,16 +45,29 @@ impl fmt::Display for UserRole {
 
 /// The text was not a user role.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role {0:?}: expected admin, recruiter, interviewer or hiring_manager")]
+#[error("unknown role {0:?}: expected admin, recruiter, interviewer or hiring manager")]
 pub struct UnknownUserRole(pub String);
 
 impl FromStr for UserRole {
     type Err = UnknownUserRole;
 
+    /// The role's name in any case, with a space, hyphen or underscore between words:
+    /// "hiring manager", "Hiring-Manager" and "hiring_manager" are one role.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let key: String = s
+            .trim()
+            .chars()
+            .map(|c| {
+                if c == ' ' || c == '-' {
+                    '_'
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect();
         UserRole::ALL
             .into_iter()
-            .find(|r| r.as_str() == s.trim())
+            .find(|r| r.as_str() == key)
             .ok_or_else(|| UnknownUserRole(s.to_owned()))
     }
 }
@@ -94,7 +107,16 @@ mod tests {
         for r in UserRole::ALL {
             assert_eq!(r.as_str().parse(), Ok(r));
         }
+        for spelling in [
+            "hiring manager",
+            "Hiring Manager",
+            "hiring-manager",
+            " HIRING_MANAGER ",
+        ] {
+            assert_eq!(spelling.parse(), Ok(UserRole::HiringManager), "{spelling}");
+        }
         assert!("superuser".parse::<UserRole>().is_err());
+        assert!("hiringmanager".parse::<UserRole>().is_err());
     }
 
     #[test]

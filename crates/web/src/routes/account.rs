@@ -8,7 +8,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::access::{Access, Routes};
-use super::forms::{FieldErrors, check_new_password, hash_new_password, unprocessable};
+use super::forms::{FieldErrors, check_name, check_new_password, hash_new_password, unprocessable};
 use super::page::Page;
 use crate::auth::current::{CurrentUser, begin_session};
 use crate::entities::users;
@@ -21,6 +21,7 @@ use crate::templates::templates;
 pub fn routes() -> Routes {
     Routes::new()
         .get("/account", Access::SignedIn, account_page)
+        .post("/account/name", Access::SignedIn, change_name)
         .post("/account/password", Access::SignedIn, change_password)
 }
 
@@ -29,14 +30,48 @@ pub struct Done {
     done: Option<String>,
 }
 
-fn render(page: Page, notice: Option<&str>, errors: &FieldErrors) -> Result<String> {
-    templates().render("account.html", context! { page, notice, errors })
+fn render(page: Page, notice: Option<&str>, name: &str, errors: &FieldErrors) -> Result<String> {
+    templates().render("account.html", context! { page, notice, name, errors })
 }
 
 async fn account_page(page: Page, Query(q): Query<Done>) -> Result<Html<String>> {
-    let notice = (q.done.as_deref() == Some("password"))
-        .then_some("Password changed. Any other session signed in as you has been signed out.");
-    Ok(Html(render(page, notice, &FieldErrors::new())?))
+    let notice = match q.done.as_deref() {
+        Some("password") => {
+            Some("Password changed. Any other session signed in as you has been signed out.")
+        }
+        Some("name") => Some("Name saved."),
+        _ => None,
+    };
+    let name = page
+        .user
+        .as_ref()
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    Ok(Html(render(page, notice, &name, &FieldErrors::new())?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NameForm {
+    name: String,
+}
+
+async fn change_name(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Form(form): Form<NameForm>,
+) -> Result<Response> {
+    let mut errors = FieldErrors::new();
+    let Some(name) = check_name(&form.name, &mut errors) else {
+        return Ok(unprocessable(render(
+            page,
+            None,
+            form.name.trim(),
+            &errors,
+        )?));
+    };
+    crate::services::users::rename(&state.db, user.id, &name).await?;
+    Ok(Redirect::to("/account?done=name").into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,7 +108,8 @@ async fn change_password(
         errors.insert("current", "That is not your current password.".to_owned());
     }
     if !errors.is_empty() {
-        let html = render(page, None, &errors)?;
+        let name = user.name.clone();
+        let html = render(page, None, &name, &errors)?;
         return Ok(unprocessable(html));
     }
     let hash = hash_new_password(&state, form.password).await?;

@@ -56,7 +56,11 @@ async fn render(
         })
         .collect();
     let roles: Vec<&str> = UserRole::ALL.iter().map(|r| r.as_str()).collect();
-    let ctx = context! { page, users => all, pending, roles, notice, error, invite => invite_form };
+    // New people start with the least access; an admin raises it on purpose.
+    let invite_role = invite_form.map_or(UserRole::Interviewer.as_str(), |f| f.role.as_str());
+    let ctx = context! {
+        page, users => all, pending, roles, notice, error, invite => invite_form, invite_role,
+    };
     templates().render("admin/users.html", ctx)
 }
 
@@ -85,9 +89,42 @@ async fn refused(state: &AppState, page: Page, e: UserChangeError) -> Result<Res
     }
 }
 
+/// A page asking to confirm a change that cannot be undone with one click, with a form
+/// that repeats the request plus `confirm=yes`.
+struct Confirm<'a> {
+    title: String,
+    explanation: String,
+    action: String,
+    fields: Vec<(&'a str, String)>,
+    button: String,
+}
+
+fn confirm_page(page: Page, c: Confirm<'_>) -> Result<Response> {
+    let fields: Vec<_> = c
+        .fields
+        .iter()
+        .map(|(name, value)| context! { name => name, value => value })
+        .collect();
+    let ctx = context! {
+        page, title => c.title, explanation => c.explanation, action => c.action,
+        fields, button => c.button,
+    };
+    Ok(Html(templates().render("admin/confirm.html", ctx)?).into_response())
+}
+
+async fn user_name(state: &AppState, id: i32) -> Result<String> {
+    use sea_orm::EntityTrait;
+    crate::entities::users::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .map(|u| u.name)
+        .ok_or_else(|| UserChangeError::NotFound.into())
+}
+
 #[derive(Debug, Deserialize)]
 pub struct RoleForm {
     role: String,
+    confirm: Option<String>,
 }
 
 async fn change_role(
@@ -103,15 +140,43 @@ async fn change_role(
         .map_err(|e: crate::auth::UnknownUserRole| {
             AppError::bad_request("invalid_role", e.to_string())
         })?;
+    if id == admin.id && role != UserRole::Admin && form.confirm.as_deref() != Some("yes") {
+        let role_name = role.as_str().replace('_', " ");
+        return confirm_page(
+            page,
+            Confirm {
+                title: format!("Make yourself {} {role_name}?", article(&role_name)),
+                explanation: "You will lose admin access at once: you will no longer see this \
+                    page or manage users, and only another admin can give it back."
+                    .to_owned(),
+                action: format!("/admin/users/{id}/role"),
+                fields: vec![("role", role.as_str().to_owned())],
+                button: format!(
+                    "Give up admin access and become {} {role_name}",
+                    article(&role_name)
+                ),
+            },
+        );
+    }
     match users::set_role(&state.db, admin.id, id, role).await {
         Ok(_) => Ok(Redirect::to("/admin/users?done=role").into_response()),
         Err(e) => refused(&state, page, e).await,
     }
 }
 
+/// "a" or "an", for a role's name.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct ActiveForm {
     active: String,
+    confirm: Option<String>,
 }
 
 async fn change_active(
@@ -131,6 +196,23 @@ async fn change_active(
             ));
         }
     };
+    if !active && form.confirm.as_deref() != Some("yes") {
+        let name = user_name(&state, id).await?;
+        return confirm_page(
+            page,
+            Confirm {
+                title: format!("Deactivate {name}?"),
+                explanation: format!(
+                    "{name} will be signed out at once, their API tokens will stop working, and \
+                     any invitations they sent will be withdrawn. Their scorecards and decisions \
+                     stay. You can reactivate them later."
+                ),
+                action: format!("/admin/users/{id}/active"),
+                fields: vec![("active", "false".to_owned())],
+                button: format!("Deactivate {name}"),
+            },
+        );
+    }
     match users::set_active(&state.db, admin.id, id, active).await {
         Ok(_) => Ok(Redirect::to("/admin/users?done=active").into_response()),
         Err(e) => refused(&state, page, e).await,
@@ -169,11 +251,38 @@ async fn invite(
     }
 }
 
+#[derive(Debug, Deserialize)]
+pub struct RevokeForm {
+    confirm: Option<String>,
+}
+
 async fn revoke(
     State(state): State<AppState>,
+    page: Page,
     admin: CurrentUser,
     Path(id): Path<i32>,
+    Form(form): Form<RevokeForm>,
 ) -> Result<Response> {
+    if form.confirm.as_deref() != Some("yes") {
+        let email = invitations::pending(&state.db)
+            .await?
+            .into_iter()
+            .find(|i| i.id == id)
+            .and_then(|i| i.email)
+            .ok_or_else(|| AppError::NotFound("There is no such pending invitation.".into()))?;
+        return confirm_page(
+            page,
+            Confirm {
+                title: format!("Withdraw the invitation to {email}?"),
+                explanation: "The link in the email will stop working. You can invite them again \
+                    later."
+                    .to_owned(),
+                action: format!("/admin/invitations/{id}/revoke"),
+                fields: vec![],
+                button: "Withdraw the invitation".to_owned(),
+            },
+        );
+    }
     if invitations::revoke(&state.db, admin.id, id).await? {
         Ok(Redirect::to("/admin/users?done=revoked").into_response())
     } else {

@@ -15,13 +15,11 @@ pub fn routes() -> Routes {
 }
 
 async fn home(State(state): State<AppState>, page: Page) -> Result<Html<String>> {
-    let roles: Vec<_> = state
-        .taxonomy
-        .roles()
-        .iter()
-        .map(|r| context! { slug => r.slug, title => r.title, track => r.track.as_str(), description => r.track.description() })
-        .collect();
-    Ok(Html(
-        templates().render("home.html", context! { page, roles, q => "" })?,
-    ))
+    let ctx = context! {
+        page,
+        q => "",
+        catalogue => super::roles::catalogue(&state.taxonomy),
+        count => state.taxonomy.roles().len(),
+    };
+    Ok(Html(templates().render("home.html", ctx)?))
 }

@@ -1,7 +1,7 @@
 //! Role search and role pages, as HTML and as JSON.
 
-use attache_core::RoleDetail;
 use attache_core::search::{MAX_LIMIT, SearchResponse, highlight};
+use attache_core::{RoleDetail, RoleList, Taxonomy, Track};
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -22,6 +22,40 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/roles", Access::SignedIn, search_page)
         .get("/roles/{slug}", Access::SignedIn, role_page)
+        .get("/roles/{slug}/kit", Access::SignedIn, kit_page)
+}
+
+/// Every role, grouped by track, each with the first sentence of its summary: the page
+/// shown before anything is searched.
+pub(crate) fn catalogue(taxonomy: &Taxonomy) -> Vec<minijinja::Value> {
+    Track::ALL
+        .iter()
+        .filter_map(|&track| {
+            let mut roles: Vec<_> = taxonomy
+                .roles()
+                .iter()
+                .filter(|r| r.track == track)
+                .collect();
+            roles.sort_by(|a, b| a.title.cmp(&b.title));
+            (!roles.is_empty()).then(|| {
+                let roles: Vec<_> = roles
+                    .iter()
+                    .map(|r| context! { slug => r.slug, title => r.title, line => r.one_line() })
+                    .collect();
+                context! { track => track.as_str(), description => track.description(), roles }
+            })
+        })
+        .collect()
+}
+
+/// Every role, or the roles matching a query: `GET /api/v1/roles`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum RolesAnswer<'a> {
+    /// Without `q`: every role.
+    All(RoleList<'a>),
+    /// With `q`: the matching roles, best first.
+    Matching(SearchResponse),
 }
 
 pub fn api_router() -> OpenApiRouter<AppState> {
@@ -55,30 +89,30 @@ fn parse_limit(limit: Option<&str>) -> Result<usize> {
     }
 }
 
-/// Search roles by any title or synonym people use.
+/// Every role, or, with `q`, the roles matching any title, synonym, abbreviation,
+/// misspelling or description of the work.
 #[utoipa::path(
     get,
     path = "/api/v1/roles",
     tag = "roles",
     params(SearchParams),
     responses(
-        (status = 200, description = "Matching roles, best first; empty when nothing is relevant", body = SearchResponse),
-        (status = 400, description = "No query, or a bad limit"),
+        (status = 200, description = "Without q: every role (`roles`). With q: the matching roles, best first (`results`), empty when nothing is relevant", body = RolesAnswer),
+        (status = 400, description = "A bad limit"),
         (status = 422, description = "The query is longer than 200 characters"),
     )
 )]
 async fn search_roles(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
-) -> Result<Json<SearchResponse>> {
-    let Some(q) = fields::optional(fields::SEARCH_QUERY, params.q.as_deref().unwrap_or(""))? else {
-        return Err(AppError::bad_request(
-            "missing_query",
-            "add a query: /api/v1/roles?q=track+ii",
-        ));
-    };
+) -> Result<Response> {
     let limit = parse_limit(params.limit.as_deref())?;
-    Ok(Json(state.taxonomy.search(&q, limit)))
+    let q = fields::optional(fields::SEARCH_QUERY, params.q.as_deref().unwrap_or(""))?;
+    let answer = match &q {
+        Some(q) => RolesAnswer::Matching(state.taxonomy.search(q, limit)),
+        None => RolesAnswer::All(state.taxonomy.list()),
+    };
+    Ok(Json(answer).into_response())
 }
 
 /// A role with its names, summary, sourcing string and question bank.
@@ -119,16 +153,32 @@ async fn search_page(
         .results
         .iter()
         .map(|hit| {
+            let segments = highlight(&hit.matched.text, &q);
+            // The marked words say what matched; where none could be marked (a word
+            // matched through its stem or an irregular form), say which words did.
+            let words: &[String] = if segments.iter().any(|s| s.mark) {
+                &[]
+            } else {
+                &hit.matched.words
+            };
             context! {
                 slug => hit.slug,
                 title => hit.title,
                 track => hit.track.as_str(),
-                field => hit.matched.field.as_str().replace('_', " "),
-                segments => highlight(&hit.matched.text, &q),
+                field => hit.matched.field.describe(),
+                segments,
+                words,
             }
         })
         .collect();
-    let ctx = context! { page, q, results, searched => !q.trim().is_empty() };
+    let searched = !q.trim().is_empty();
+    let catalogue = if searched {
+        Vec::new()
+    } else {
+        catalogue(&state.taxonomy)
+    };
+    let ctx =
+        context! { page, q, results, searched, catalogue, count => state.taxonomy.roles().len() };
     let name = if super::is_htmx(&headers) {
         "roles/_results.html"
     } else {
@@ -138,18 +188,9 @@ async fn search_page(
     Ok(([(header::VARY, "HX-Request")], Html(html)).into_response())
 }
 
-/// A role: what it is, what it is called, and its interview questions with rubrics.
-async fn role_page(
-    State(state): State<AppState>,
-    page: Page,
-    Path(slug): Path<String>,
-) -> Result<Html<String>> {
-    let role = state
-        .taxonomy
-        .role(&slug)
-        .ok_or_else(|| AppError::NotFound(format!("No role has the address {slug:?}.")))?;
-    let detail = RoleDetail::from(role);
-    let levels: Vec<_> = attache_core::Level::ALL
+/// The role's questions by level, for the templates.
+fn levels(role: &attache_core::Role) -> Vec<minijinja::Value> {
+    attache_core::Level::ALL
         .iter()
         .map(|&level| {
             context! {
@@ -161,12 +202,45 @@ async fn role_page(
             l.get_attr("questions")
                 .is_ok_and(|q| q.len().unwrap_or(0) > 0)
         })
-        .collect();
+        .collect()
+}
+
+fn find_role<'a>(state: &'a AppState, slug: &str) -> Result<&'a attache_core::Role> {
+    state
+        .taxonomy
+        .role(slug)
+        .ok_or_else(|| AppError::NotFound(format!("No role has the address {slug:?}.")))
+}
+
+/// A role: what it is, what it is called, and its interview questions with rubrics.
+async fn role_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(slug): Path<String>,
+) -> Result<Html<String>> {
+    let role = find_role(&state, &slug)?;
     let ctx = context! {
         page,
-        role => detail,
-        levels,
+        role => RoleDetail::from(role),
+        levels => levels(role),
         level_names => attache_core::rubric::LEVEL_NAMES,
     };
     Ok(Html(templates().render("roles/show.html", ctx)?))
+}
+
+/// The role's questions as a kit to print and take into an interview: every question
+/// with what to look for and its rubric, space for notes, and nothing else.
+async fn kit_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(slug): Path<String>,
+) -> Result<Html<String>> {
+    let role = find_role(&state, &slug)?;
+    let ctx = context! {
+        page,
+        role => RoleDetail::from(role),
+        levels => levels(role),
+        level_names => attache_core::rubric::LEVEL_NAMES,
+    };
+    Ok(Html(templates().render("roles/kit.html", ctx)?))
 }

@@ -149,6 +149,37 @@ fn with_withdrawn(mut detail: serde_json::Value, withdrawn: u64) -> serde_json::
     detail
 }
 
+/// Change a user's own name (already checked), audited.
+///
+/// # Errors
+/// No such user, or the database failed.
+pub async fn rename(
+    db: &DatabaseConnection,
+    user_id: i32,
+    name: &str,
+) -> Result<users::Model, UserChangeError> {
+    let txn = begin_write(db).await?;
+    let user = users::Entity::find_by_id(user_id)
+        .one(&txn)
+        .await?
+        .ok_or(UserChangeError::NotFound)?;
+    let mut active: users::ActiveModel = user.into();
+    active.name = Set(name.to_owned());
+    active.updated_at = Set(Utc::now());
+    let user = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        Some(user_id),
+        "user.rename",
+        "user",
+        Some(user_id),
+        json!({}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
 /// Every user, admins first, then by name.
 ///
 /// # Errors
