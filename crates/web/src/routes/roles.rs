@@ -218,14 +218,7 @@ async fn role_page(
     page: Page,
     Path(slug): Path<String>,
 ) -> Result<Html<String>> {
-    let role = find_role(&state, &slug)?;
-    let ctx = context! {
-        page,
-        role => RoleDetail::from(role),
-        levels => levels(role),
-        level_names => attache_core::rubric::LEVEL_NAMES,
-    };
-    Ok(Html(templates().render("roles/show.html", ctx)?))
+    render_role(&state, page, &slug, "roles/show.html")
 }
 
 /// The role's questions as a kit to print and take into an interview: every question
@@ -235,12 +228,17 @@ async fn kit_page(
     page: Page,
     Path(slug): Path<String>,
 ) -> Result<Html<String>> {
-    let role = find_role(&state, &slug)?;
+    render_role(&state, page, &slug, "roles/kit.html")
+}
+
+/// Render a template about one role, with its questions by level.
+fn render_role(state: &AppState, page: Page, slug: &str, template: &str) -> Result<Html<String>> {
+    let role = find_role(state, slug)?;
     let ctx = context! {
         page,
         role => RoleDetail::from(role),
         levels => levels(role),
         level_names => attache_core::rubric::LEVEL_NAMES,
     };
-    Ok(Html(templates().render("roles/kit.html", ctx)?))
+    Ok(Html(templates().render(template, ctx)?))
 }
