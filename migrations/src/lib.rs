@@ -11,6 +11,7 @@ mod m20261121_000006_create_audit_and_outbox;
 mod m20261121_000007_create_invitations;
 mod m20261121_000008_add_password_changed_at;
 mod m20261123_000009_create_server_keys;
+mod m20261123_000010_recruiter_workspace;
 
 /// Runs the migrations in order.
 #[derive(Debug)]
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000007_create_invitations::Migration),
             Box::new(m20261121_000008_add_password_changed_at::Migration),
             Box::new(m20261123_000009_create_server_keys::Migration),
+            Box::new(m20261123_000010_recruiter_workspace::Migration),
         ]
     }
 }

@@ -352,12 +352,41 @@ impl TestApp {
 
     /// A form POST with the current session and its CSRF token.
     pub async fn post_form(&self, uri: &str, form: &str) -> TestResponse {
-        let s = self.session.clone().expect("post_form needs with_user");
+        self.form(Method::POST, uri, form).await
+    }
+
+    /// A form sent with this method, the current session and its CSRF token.
+    pub async fn form(&self, method: Method, uri: &str, form: &str) -> TestResponse {
+        let s = self.session.clone().expect("a form needs with_user");
         let sep = if form.is_empty() { "" } else { "&" };
         let body = format!("{form}{sep}csrf_token={}", s.csrf);
         let form_type = [("content-type", "application/x-www-form-urlencoded")];
-        self.send(Method::POST, uri, &form_type, Some(&s.cookie), Some(body))
+        self.send(method, uri, &form_type, Some(&s.cookie), Some(body))
             .await
+    }
+
+    /// A JSON request with `Authorization: Bearer TOKEN` (no session, so no CSRF token).
+    pub async fn json_with_token(
+        &self,
+        method: Method,
+        uri: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> TestResponse {
+        let auth = format!("Bearer {token}");
+        let headers = [
+            ("authorization", auth.as_str()),
+            ("content-type", "application/json"),
+        ];
+        self.send(method, uri, &headers, None, Some(body.to_string()))
+            .await
+    }
+
+    /// An API token for this user.
+    pub async fn token_for(&self, user: &TestUser) -> String {
+        attache_web::services::api_tokens::issue(&self.db, user.id, "test", None)
+            .await
+            .unwrap()
     }
 
     /// The lowest level: method, URI, headers, an optional cookie and body.
@@ -425,9 +454,7 @@ impl TestApp {
     /// An API token for a new user with this role.
     pub async fn token(&self, role: UserRole) -> String {
         let user = self.add_user(role).await;
-        attache_web::services::api_tokens::issue(&self.db, user.id, "test", None)
-            .await
-            .unwrap()
+        self.token_for(&user).await
     }
 }
 

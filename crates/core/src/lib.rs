@@ -26,6 +26,7 @@ macro_rules! named_enum {
 }
 
 pub mod agreement;
+pub mod pipeline;
 pub mod question_bank;
 pub mod rubric;
 pub mod scoring;
@@ -34,6 +35,7 @@ pub mod seed;
 pub mod synthetic;
 pub mod taxonomy;
 
+pub use pipeline::{RequisitionStatus, Stage};
 pub use question_bank::{Level, Question, bank_version};
 pub use rubric::{Criterion, Rating};
 pub use scoring::Recommendation;

@@ -32,3 +32,15 @@ pub enum Relation {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Related<super::requisitions::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Requisition.def()
+    }
+}
+
+impl Related<super::candidates::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Candidate.def()
+    }
+}

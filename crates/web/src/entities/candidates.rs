@@ -13,6 +13,12 @@ pub struct Model {
     pub current_title: String,
     #[sea_orm(column_type = "Text")]
     pub summary: String,
+    pub location: String,
+    /// Where the candidate came from: a referral, a job board, an event.
+    pub source: String,
+    /// The recruiting team's own notes; never shown to interviewers.
+    #[sea_orm(column_type = "Text")]
+    pub notes: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

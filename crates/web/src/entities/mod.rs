@@ -12,6 +12,7 @@ pub mod mail_outbox;
 pub mod panel_members;
 pub mod question_bank_versions;
 pub mod ratings;
+pub mod requisition_panel;
 pub mod requisitions;
 pub mod roles;
 pub mod scorecards;

@@ -102,3 +102,68 @@ impl Routes {
         self
     }
 }
+
+/// The JSON API, each operation declared with who may call it, as pages are.
+pub struct ApiRoutes {
+    pub(crate) router: utoipa_axum::router::OpenApiRouter<AppState>,
+    pub(crate) table: Vec<RouteInfo>,
+}
+
+impl ApiRoutes {
+    pub fn new() -> Self {
+        ApiRoutes {
+            router: utoipa_axum::router::OpenApiRouter::new(),
+            table: Vec::new(),
+        }
+    }
+
+    /// Add the operations of one handler (from `utoipa_axum::routes!`), callable only with
+    /// `access`.
+    pub fn route(
+        mut self,
+        access: Access,
+        (schemas, paths, route): utoipa_axum::router::UtoipaMethodRouter<AppState>,
+    ) -> Self {
+        for (path, item) in &paths.paths {
+            let operations = [
+                (Method::GET, item.get.is_some()),
+                (Method::POST, item.post.is_some()),
+                (Method::PUT, item.put.is_some()),
+                (Method::PATCH, item.patch.is_some()),
+                (Method::DELETE, item.delete.is_some()),
+            ];
+            for (method, _) in operations.into_iter().filter(|(_, present)| *present) {
+                self.table.push(RouteInfo {
+                    method,
+                    path: path.clone(),
+                    access,
+                });
+            }
+        }
+        let route = route.route_layer(middleware::from_fn(move |req: Request, next: Next| {
+            check(access, req, next)
+        }));
+        self.router = self.router.routes((schemas, paths, route));
+        self
+    }
+
+    pub fn merge(mut self, other: ApiRoutes) -> Self {
+        self.router = self.router.merge(other.router);
+        self.table.extend(other.table);
+        self
+    }
+}
+
+impl std::fmt::Debug for ApiRoutes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiRoutes")
+            .field("table", &self.table)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ApiRoutes {
+    fn default() -> Self {
+        Self::new()
+    }
+}

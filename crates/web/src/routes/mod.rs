@@ -10,6 +10,7 @@ mod home;
 mod invitations;
 pub(crate) mod page;
 mod password_reset;
+mod requisitions;
 pub mod roles;
 mod setup;
 mod static_files;
@@ -19,8 +20,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderMap, Method, header};
-use axum::middleware::{self, Next};
+use axum::http::{HeaderMap, header};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
@@ -32,7 +33,7 @@ use crate::auth::current::authenticate;
 use crate::auth::session_store::DbSessionStore;
 use crate::error::AppError;
 use crate::state::AppState;
-use access::{Access, RouteInfo, Routes};
+use access::{Access, ApiRoutes, RouteInfo, Routes};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "attache_session";
@@ -42,7 +43,10 @@ pub const IDLE_EXPIRY_HOURS: i64 = 8;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Attaché API", description = "Structured interviews for diplomacy roles."),
-    tags((name = "roles", description = "Find roles and read their question banks")),
+    tags(
+        (name = "roles", description = "Find roles and read their question banks"),
+        (name = "requisitions", description = "Openings, candidates and the pipeline")
+    ),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -61,9 +65,16 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// Every operation of the JSON API, declared with who may call it.
+fn api_routes() -> ApiRoutes {
+    ApiRoutes::new()
+        .merge(roles::api_router())
+        .merge(requisitions::api_router())
+}
+
 /// The JSON API with its OpenAPI description, generated from the handlers.
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(roles::api_router())
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(api_routes().router)
 }
 
 /// Every page route, declared with who may use it.
@@ -87,29 +98,10 @@ fn pages(openapi_json: Arc<String>) -> Routes {
         })
 }
 
-/// Every route of the application with who may use it: pages as declared, and every
-/// operation of the API (all of which need a signed-in user or a token).
+/// Every route of the application with who may use it, pages and API operations alike.
 pub fn route_table() -> Vec<RouteInfo> {
-    let (_, openapi) = api().split_for_parts();
     let mut table = pages(Arc::new(String::new())).table;
-    for (path, item) in &openapi.paths.paths {
-        let operations = [
-            (Method::GET, item.get.is_some()),
-            (Method::POST, item.post.is_some()),
-            (Method::PUT, item.put.is_some()),
-            (Method::PATCH, item.patch.is_some()),
-            (Method::DELETE, item.delete.is_some()),
-        ];
-        for (method, present) in operations {
-            if present {
-                table.push(RouteInfo {
-                    method,
-                    path: path.clone(),
-                    access: Access::SignedIn,
-                });
-            }
-        }
-    }
+    table.extend(api_routes().table);
     table
 }
 
@@ -144,9 +136,6 @@ pub fn app(state: AppState) -> Router {
     let (api, openapi) = api().split_for_parts();
     let openapi = Arc::new(openapi.to_pretty_json().unwrap_or_else(|_| "{}".to_owned()));
     let secret_prefixes = Arc::new(secret_path_prefixes(&route_table()));
-    let api = api.route_layer(middleware::from_fn(|req: Request, next: Next| {
-        access::check(Access::SignedIn, req, next)
-    }));
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
         .with_name(SESSION_COOKIE)
         .with_http_only(true)

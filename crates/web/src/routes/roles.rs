@@ -7,10 +7,9 @@ use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::context;
 use serde::Deserialize;
-use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::access::{Access, Routes};
+use super::access::{Access, ApiRoutes, Routes};
 use super::page::Page;
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Path, Query};
@@ -58,10 +57,10 @@ pub enum RolesAnswer<'a> {
     Matching(SearchResponse),
 }
 
-pub fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(search_roles))
-        .routes(routes!(get_role))
+pub fn api_router() -> ApiRoutes {
+    ApiRoutes::new()
+        .route(Access::SignedIn, routes!(search_roles))
+        .route(Access::SignedIn, routes!(get_role))
 }
 
 /// Query parameters of role search. Taken as text and checked here, so a bad value gets

@@ -3,9 +3,12 @@
 
 pub mod api_tokens;
 pub mod audit;
+pub mod candidates;
 pub mod invitations;
 pub mod links;
 pub mod passwords;
+pub mod policy;
+pub mod requisitions;
 pub mod roles;
 pub mod server_keys;
 pub mod setup;
