@@ -12,6 +12,13 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use support::{TestApp, TestUser};
 
+/// The message the 422 `body` gives for `name`.
+fn field<'a>(body: &'a Value, name: &str) -> &'a str {
+    body["error"]["fields"][name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no message for {name} in {body}"))
+}
+
 /// An app with a recruiter (and their token) and a hiring manager.
 struct World {
     app: TestApp,
@@ -161,12 +168,7 @@ async fn a_bad_requisition_names_every_wrong_field_and_creates_nothing() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        body["error"]["fields"]["title"]
-            .as_str()
-            .unwrap()
-            .contains("at most 200")
-    );
+    assert!(field(&body, "title").contains("at most 200"));
 
     let (status, body) = w
         .call(
@@ -259,12 +261,7 @@ async fn a_closed_requisition_takes_no_new_candidates() {
     .unwrap();
     let (status, body) = w.candidate("late@example.org", Some(requisition)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(
-        body["error"]["fields"]["requisition_id"]
-            .as_str()
-            .unwrap()
-            .contains("closed")
-    );
+    assert!(field(&body, "requisition_id").contains("closed"));
 }
 
 #[tokio::test]
@@ -298,12 +295,7 @@ async fn stages_move_with_their_reason_in_the_audit_log() {
         .call(Method::PATCH, &uri, &w.recruiter, json!({"stage": "offer"}))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        body["error"]["fields"]["stage"]
-            .as_str()
-            .unwrap()
-            .contains("sourced, screening")
-    );
+    assert!(field(&body, "stage").contains("sourced, screening"));
 
     let (status, _) = w
         .call(

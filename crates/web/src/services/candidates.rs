@@ -343,25 +343,3 @@ pub async fn applications_of(
         .filter(|(_, r)| policy::may_see_requisition(user, r))
         .collect())
 }
-
-/// The candidates on a requisition, with their applications, in pipeline order.
-///
-/// # Errors
-/// The database failed.
-pub async fn on_requisition(
-    db: &impl ConnectionTrait,
-    requisition_id: i32,
-) -> Result<Vec<(applications::Model, candidates::Model)>, AppError> {
-    let rows = applications::Entity::find()
-        .find_also_related(candidates::Entity)
-        .filter(applications::Column::RequisitionId.eq(requisition_id))
-        .order_by_asc(candidates::Column::Name)
-        .all(db)
-        .await?;
-    let mut rows: Vec<_> = rows
-        .into_iter()
-        .filter_map(|(a, c)| c.map(|c| (a, c)))
-        .collect();
-    rows.sort_by_key(|(a, _)| a.stage.parse::<Stage>().ok());
-    Ok(rows)
-}
