@@ -1,6 +1,6 @@
 //! The `attache` command line.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -100,6 +100,34 @@ enum Command {
     /// Search and show roles (reads the seed data directly; no database needed).
     #[command(subcommand)]
     Roles(RolesCommand),
+    /// Import candidates from CSV, or export a requisition's candidates.
+    #[command(subcommand)]
+    Candidates(CandidatesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum CandidatesCommand {
+    /// Import candidates from a CSV file onto a requisition. The first line names the
+    /// columns: name and email are required; current_title, summary, location, source,
+    /// notes and stage are optional. UTF-8, with or without a byte-order mark. A file with
+    /// any bad row imports nothing; someone already in Attaché (same email) is not added
+    /// twice, so importing a file again is safe.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// The requisition's number (as in /requisitions/NUMBER).
+        #[arg(long)]
+        requisition: i32,
+        /// Check the file and say what would happen, without importing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write a requisition's candidates as CSV (the import's columns) to standard output.
+    Export {
+        /// The requisition's number.
+        #[arg(long)]
+        requisition: i32,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -284,6 +312,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Candidates(CandidatesCommand::Import {
+            file,
+            requisition,
+            dry_run,
+        }) => {
+            let config = config(overrides)?;
+            runtime()?.block_on(import_candidates(
+                &config.database_url,
+                &file,
+                requisition,
+                dry_run,
+            ))
+        }
+        Command::Candidates(CandidatesCommand::Export { requisition }) => {
+            let config = config(overrides)?;
+            let bytes = runtime()?.block_on(async {
+                let db = migrated(&config.database_url).await?;
+                let requisition = find_requisition(&db, requisition).await?;
+                anyhow::Ok(attache_web::services::import::export(&db, &requisition).await?)
+            })?;
+            io::stdout().write_all(&bytes)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::SeedData(SeedDataCommand::Check { dir }) => {
             let seed_dir = config(overrides)?.seed_dir;
             Ok(check_seed_data(dir.or(seed_dir).as_deref()))
@@ -329,6 +380,87 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// Connect and bring the schema up to date, so commands work on a fresh database.
+async fn find_requisition(
+    db: &sea_orm::DatabaseConnection,
+    id: i32,
+) -> Result<attache_web::entities::requisitions::Model> {
+    use sea_orm::EntityTrait;
+    attache_web::entities::requisitions::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no requisition has the number {id}"))
+}
+
+/// `attache candidates import`: check the whole file, report every bad row, then import
+/// with a progress bar on a terminal.
+async fn import_candidates(
+    url: &str,
+    file: &Path,
+    requisition: i32,
+    dry_run: bool,
+) -> Result<ExitCode> {
+    use attache_web::services::import;
+    let bytes =
+        std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let rows = match import::parse(&bytes) {
+        Ok(rows) => rows,
+        Err(errors) => {
+            eprintln!(
+                "{}: nothing imported; fix {} and run again:",
+                file.display(),
+                if errors.len() == 1 {
+                    "this problem".to_owned()
+                } else {
+                    format!("these {} problems", errors.len())
+                }
+            );
+            for e in errors {
+                let column = if e.field.is_empty() {
+                    String::new()
+                } else {
+                    format!(", column {}", e.field)
+                };
+                eprintln!("  line {}{column}: {}", e.line, e.message);
+            }
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let db = migrated(url).await?;
+    let requisition = find_requisition(&db, requisition).await?;
+    let (_, planned) = import::plan(&db, &requisition, &rows).await?;
+    if dry_run {
+        println!(
+            "{}: {} rows are good: {} new, {} already in Attaché, {} already on “{}”. Nothing imported (--dry-run).",
+            file.display(),
+            rows.len(),
+            planned.new,
+            planned.existing,
+            planned.already_on,
+            requisition.title
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let bar = indicatif::ProgressBar::new(u64::try_from(rows.len()).unwrap_or(0));
+    if io::stderr().is_terminal() {
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let counts = import::import(&db, None, &requisition, &rows, |n| {
+        bar.set_position(u64::try_from(n).unwrap_or(0));
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "imported onto “{}”: {} new candidates, {} already in Attaché added, {} already on it left as they were",
+        requisition.title, counts.new, counts.existing, counts.already_on
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn migrated(url: &str) -> Result<sea_orm::DatabaseConnection> {
     attache_web::server::connect_migrated(url).await
 }

@@ -195,6 +195,33 @@ impl Role {
         &text[..end]
     }
 
+    /// The balanced kit an interview gets unless the recruiter chooses: the first two
+    /// questions of each level, basic to advanced.
+    pub fn default_kit(&self) -> Vec<&Question> {
+        crate::question_bank::Level::ALL
+            .iter()
+            .flat_map(|level| self.questions_at(*level).take(2))
+            .collect()
+    }
+
+    /// The names a candidate's title or summary may use for this role: its title,
+    /// alternate titles and synonyms, without one- and two-letter abbreviations.
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for name in std::iter::once(&self.title)
+            .chain(&self.titles)
+            .chain(&self.synonyms)
+            .map(|n| n.trim())
+        {
+            if name.chars().filter(|c| c.is_alphanumeric()).count() > 2
+                && !names.iter().any(|n| n.eq_ignore_ascii_case(name))
+            {
+                names.push(name);
+            }
+        }
+        names
+    }
+
     /// Questions of the given level, in bank order.
     pub fn questions_at(
         &self,
@@ -247,6 +274,36 @@ impl Taxonomy {
         self.roles.iter().find(|r| r.slug == slug)
     }
 
+    /// The role a query names, if it names one: the best hit matched one of the role's
+    /// names (title, alternate title, synonym or a known misspelling) with every word of
+    /// the query. Candidate search then looks for all of the role's names, so "Track II"
+    /// finds a "Second Track Diplomacy Lead". A query that only resembles a résumé line
+    /// or a summary names no role.
+    pub fn expand(&self, query: &str) -> Option<Expansion<'_>> {
+        use crate::search::Field;
+        let words = crate::search::normalize::analyze(query).len();
+        let hit = self.index.search(query, 1).into_iter().next()?;
+        let named = matches!(
+            hit.matched.field,
+            Field::Title | Field::AlternateTitle | Field::Synonym | Field::Spelling
+        );
+        let carried: usize = hit
+            .matched
+            .words
+            .iter()
+            .map(|w| crate::search::normalize::analyze(w).len())
+            .sum();
+        if !named || carried < words {
+            return None;
+        }
+        let role = self.role(&hit.slug)?;
+        Some(Expansion {
+            role,
+            matched: hit.matched.text,
+            names: role.names(),
+        })
+    }
+
     /// Roles matching the query, best first.
     pub fn search(&self, query: &str, limit: usize) -> SearchResponse {
         SearchResponse {
@@ -254,6 +311,16 @@ impl Taxonomy {
             results: self.index.search(query, limit),
         }
     }
+}
+
+/// The role behind a query, with every name to look for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expansion<'a> {
+    pub role: &'a Role,
+    /// The role's name the query matched, as the role writes it.
+    pub matched: String,
+    /// Every name of the role ([`Role::names`]).
+    pub names: Vec<&'a str>,
 }
 
 /// A role in a list: `GET /api/v1/roles` and `attache roles list --json`.

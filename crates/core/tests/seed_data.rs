@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use attache_core::{Level, Track, seed};
+use attache_core::{Level, Taxonomy, Track, seed};
 
 fn seed_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../seed-data")
@@ -120,6 +120,51 @@ fn anchors_are_specific_to_their_criterion() {
                     c.id
                 );
             }
+        }
+    }
+}
+
+#[test]
+fn a_query_that_names_a_role_expands_to_all_its_names() {
+    let taxonomy = Taxonomy::new(seed::embedded().expect("seed data loads"));
+    for (query, slug) in [
+        ("Track II", "track-two-diplomacy-practitioner"),
+        ("back-channel", "track-two-diplomacy-practitioner"),
+        ("dipolmat", "diplomat"),
+    ] {
+        let e = taxonomy
+            .expand(query)
+            .unwrap_or_else(|| panic!("{query} names a role"));
+        assert_eq!(e.role.slug, slug, "{query}");
+        assert!(e.names.contains(&e.role.title.as_str()), "{query}");
+    }
+    let two = taxonomy.expand("Track II").expect("names a role");
+    assert!(
+        two.names.contains(&"Second Track Diplomacy Lead"),
+        "{:?}",
+        two.names
+    );
+    for query in ["Ana Ruiz", "ana@example.org", "Lisbon", ""] {
+        assert_eq!(
+            taxonomy.expand(query).map(|e| e.role.slug.clone()),
+            None,
+            "{query}"
+        );
+    }
+}
+
+#[test]
+fn the_default_kit_has_two_questions_per_level() {
+    for role in seed::embedded().expect("seed data loads") {
+        let kit = role.default_kit();
+        assert_eq!(kit.len(), 6, "{}", role.slug);
+        for level in Level::ALL {
+            assert_eq!(
+                kit.iter().filter(|q| q.level == level).count(),
+                2,
+                "{}",
+                role.slug
+            );
         }
     }
 }

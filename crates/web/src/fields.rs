@@ -44,6 +44,8 @@ pub const EMAIL: Field = line("email", "Email address", 254);
 pub const TITLE: Field = line("title", "Title", 200);
 /// A place, a source, a short label.
 pub const LOCATION: Field = line("location", "Location", 200);
+/// Where an interview happens: a room, an address or a video link.
+pub const PLACE: Field = line("location", "Place or video link", 500);
 /// Where a candidate came from.
 pub const SOURCE: Field = line("source", "Source", 200);
 /// What to search for.

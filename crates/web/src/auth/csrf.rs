@@ -112,6 +112,44 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
     })
 }
 
+/// The boundary of a `multipart/form-data` body (a file upload).
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    let rest = content_type.strip_prefix("multipart/form-data")?;
+    rest.split(';').find_map(|p| {
+        let value = p.trim().strip_prefix("boundary=")?;
+        Some(value.trim_matches('"').to_owned())
+    })
+}
+
+/// The value of a plain (not file) field of a multipart body.
+fn multipart_field(body: &[u8], boundary: &str, name: &str) -> Option<String> {
+    let delimiter = format!("--{boundary}");
+    let wanted = format!("name=\"{name}\"");
+    let mut rest = body;
+    while let Some(start) = find(rest, delimiter.as_bytes()) {
+        rest = &rest[start + delimiter.len()..];
+        let end = find(rest, delimiter.as_bytes()).unwrap_or(rest.len());
+        let part = &rest[..end];
+        let split = find(part, b"\r\n\r\n")?;
+        let headers = std::str::from_utf8(&part[..split]).ok()?;
+        let is_field = headers.lines().any(|l| {
+            l.to_ascii_lowercase().starts_with("content-disposition:")
+                && l.contains(&wanted)
+                && !l.contains("filename=")
+        });
+        if is_field {
+            let value = &part[split + 4..];
+            let value = value.strip_suffix(b"\r\n").unwrap_or(value);
+            return std::str::from_utf8(value).ok().map(str::to_owned);
+        }
+    }
+    None
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 /// The value of cookie `name` in the request, if any.
 pub fn cookie<'a>(req: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
     req.get_all(header::COOKIE)
@@ -213,14 +251,20 @@ async fn check(req: Request, expected: Option<&str>) -> Option<(bool, Request)> 
     let (given, body) = match header {
         Some(h) => (Some(h), body),
         None => {
-            let is_form = parts
+            let content_type = parts
                 .headers
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-            if is_form {
+                .unwrap_or("");
+            if content_type.starts_with("application/x-www-form-urlencoded") {
                 let bytes = to_bytes(body, MAX_FORM_BYTES).await.ok()?;
                 (form_field(&bytes, "csrf_token"), Body::from(bytes))
+            } else if let Some(boundary) = multipart_boundary(content_type) {
+                let bytes = to_bytes(body, MAX_FORM_BYTES).await.ok()?;
+                (
+                    multipart_field(&bytes, &boundary, "csrf_token"),
+                    Body::from(bytes),
+                )
             } else {
                 (None, body)
             }
@@ -244,6 +288,18 @@ mod tests {
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+
+    #[test]
+    fn the_token_is_found_in_a_file_upload() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nabc\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\nname,email\r\n--XyZ--\r\n";
+        let boundary = multipart_boundary("multipart/form-data; boundary=XyZ").unwrap();
+        assert_eq!(
+            multipart_field(body, &boundary, "csrf_token").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(multipart_field(body, &boundary, "file"), None);
+        assert_eq!(multipart_boundary("text/plain"), None);
     }
 
     #[test]

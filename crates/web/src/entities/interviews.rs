@@ -15,6 +15,13 @@ pub struct Model {
     pub location: String,
     pub created_by: i32,
     pub created_at: DateTimeUtc,
+    /// The IANA time zone the interview was scheduled in ("Europe/Vienna").
+    pub time_zone: String,
+    /// scheduled or cancelled
+    pub status: String,
+    /// The iCalendar SEQUENCE: one more with every update sent.
+    pub sequence: i32,
+    pub updated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

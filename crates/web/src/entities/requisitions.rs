@@ -11,10 +11,14 @@ pub struct Model {
     pub title: String,
     pub hiring_manager_id: i32,
     pub created_by: i32,
-    /// open, on_hold, filled or closed
+    /// open or closed
     pub status: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The default interview kit: question ids, comma-separated; empty for the role's
+    /// balanced kit.
+    #[sea_orm(column_type = "Text")]
+    pub kit: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

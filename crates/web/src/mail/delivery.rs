@@ -296,7 +296,7 @@ impl Worker {
         let body = MultiPart::alternative_plain_html(row.text_body.clone(), row.html_body.clone());
         let body = match (&row.attachment_name, &row.attachment) {
             (Some(name), Some(bytes)) => MultiPart::mixed().multipart(body).singlepart(
-                Attachment::new(name.clone()).body(bytes.clone(), content_type_of(name)),
+                Attachment::new(name.clone()).body(bytes.clone(), content_type_of(name, bytes)),
             ),
             _ => body,
         };
@@ -327,8 +327,13 @@ impl Worker {
     }
 }
 
-fn content_type_of(name: &str) -> ContentType {
-    let parsed = if name.ends_with(".ics") {
+/// The attachment's MIME type; an iCalendar file says whether it asks or cancels, as
+/// calendar programs expect.
+fn content_type_of(name: &str, bytes: &[u8]) -> ContentType {
+    let cancels = bytes.windows(13).any(|w| w == b"METHOD:CANCEL");
+    let parsed = if name.ends_with(".ics") && cancels {
+        ContentType::parse("text/calendar; charset=utf-8; method=CANCEL")
+    } else if name.ends_with(".ics") {
         ContentType::parse("text/calendar; charset=utf-8; method=REQUEST")
     } else {
         ContentType::parse("application/octet-stream")

@@ -35,6 +35,18 @@ impl Mail {
         format!("{}{path}", self.public_url)
     }
 
+    /// The host name of the public address, for identifiers such as calendar UIDs.
+    pub fn host(&self) -> String {
+        let rest = self
+            .public_url
+            .split_once("://")
+            .map_or(self.public_url.as_str(), |(_, r)| r);
+        rest.split(['/', ':'])
+            .next()
+            .unwrap_or("localhost")
+            .to_owned()
+    }
+
     /// Tell the worker there is new mail, after the transaction that wrote it commits.
     /// Without this it still finds the mail on its next poll.
     pub fn wake(&self) {

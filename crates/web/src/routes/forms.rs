@@ -9,6 +9,39 @@ use crate::error::{AppError, Result};
 pub use crate::fields::{FieldErrors, capitalise};
 use crate::state::AppState;
 
+/// A form's fields as sent, in order, so a field may repeat (checkboxes).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Pairs(pub Vec<(String, String)>);
+
+impl Pairs {
+    /// The first value of `key`, or empty.
+    pub fn one(&self, key: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// Every value of `key`.
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// Every value of `key` that is a number; others are dropped.
+    pub fn ids(&self, key: &str) -> Vec<i32> {
+        self.all(key)
+            .iter()
+            .filter_map(|v| v.trim().parse().ok())
+            .collect()
+    }
+}
+
 /// A form shown again with its errors: 422.
 pub fn unprocessable(html: String) -> Response {
     (StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response()

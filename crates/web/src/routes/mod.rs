@@ -4,12 +4,15 @@ pub mod access;
 mod account;
 mod admin;
 mod auth;
+mod candidate_pages;
 mod forms;
 mod health;
 mod home;
+mod interviews;
 mod invitations;
 pub(crate) mod page;
 mod password_reset;
+mod requisition_pages;
 mod requisitions;
 pub mod roles;
 mod setup;
@@ -70,6 +73,7 @@ fn api_routes() -> ApiRoutes {
     ApiRoutes::new()
         .merge(roles::api_router())
         .merge(requisitions::api_router())
+        .merge(interviews::api_router())
 }
 
 /// The JSON API with its OpenAPI description, generated from the handlers.
@@ -88,6 +92,9 @@ fn pages(openapi_json: Arc<String>) -> Routes {
         .merge(invitations::routes())
         .merge(password_reset::routes())
         .merge(roles::routes())
+        .merge(requisition_pages::routes())
+        .merge(candidate_pages::routes())
+        .merge(interviews::routes())
         .merge(health::routes())
         .merge(static_files::routes())
         .get("/api/openapi.json", Access::SignedIn, move || async move {

@@ -14,7 +14,8 @@ use crate::auth::UserRole;
 use crate::auth::current::CurrentUser;
 use crate::entities::{applications, candidates};
 use crate::error::{AppError, Result};
-use crate::extract::{Json, Path};
+use crate::extract::{Json, Path, Query};
+use crate::services::candidate_search::{self, Results, SearchQuery};
 use crate::services::candidates::{self as candidate_service, CandidateInput};
 use crate::services::requisitions::{self as requisition_service, Requisition, RequisitionInput};
 use crate::state::AppState;
@@ -33,6 +34,7 @@ pub fn api_router() -> ApiRoutes {
         .route(EDITORS, routes!(create_requisition))
         .route(READERS, routes!(list_requisitions))
         .route(EDITORS, routes!(create_candidate))
+        .route(READERS, routes!(search_candidates))
         .route(EDITORS, routes!(move_application))
 }
 
@@ -48,6 +50,9 @@ pub struct NewRequisition {
     /// Emails of the default interview panel.
     #[serde(default)]
     panel: Vec<String>,
+    /// Question ids of the default interview kit; leave out for two questions per level.
+    #[serde(default)]
+    kit: Vec<String>,
 }
 
 /// A requisition as the API shows it.
@@ -128,6 +133,7 @@ async fn create_requisition(
         title: body.title,
         hiring_manager: body.hiring_manager,
         panel: body.panel,
+        kit: body.kit,
     };
     let r = requisition_service::create(&state.db, &user, &input).await?;
     Ok((StatusCode::CREATED, Json(r.into())))
@@ -289,4 +295,54 @@ async fn move_application(
         requisition_id: a.requisition_id,
         stage: a.stage,
     }))
+}
+
+/// Query parameters of the candidate search.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CandidateSearchParams {
+    /// Name, email, title or summary words; a role's name or synonym ("Track II") also
+    /// finds every other name of that role.
+    #[serde(default)]
+    q: String,
+    /// Only candidates on this requisition.
+    requisition: Option<i32>,
+    /// Only candidates at this stage (on the requisition, if one is given).
+    stage: Option<String>,
+    /// 1-based; 25 per page.
+    page: Option<u64>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/candidates",
+    tag = "requisitions",
+    params(CandidateSearchParams),
+    responses(
+        (status = 200, description = "Best matches first, 25 per page, each saying what matched; `role` is set when the query named one", body = serde_json::Value),
+        (status = 422, description = "Not a stage, or the query is too long"),
+    )
+)]
+async fn search_candidates(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(p): Query<CandidateSearchParams>,
+) -> Result<Json<Results>> {
+    let stage = match p.stage.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(s.parse::<Stage>().map_err(|e| {
+            let mut errors = crate::fields::FieldErrors::new();
+            errors.insert("stage", crate::fields::capitalise(&e.to_string()));
+            AppError::Validation(errors)
+        })?),
+    };
+    let query = SearchQuery {
+        q: p.q,
+        requisition: p.requisition,
+        stage,
+        page: p.page.unwrap_or(1),
+    };
+    Ok(Json(
+        candidate_search::search(&state.db, &state.taxonomy, &user, &query).await?,
+    ))
 }

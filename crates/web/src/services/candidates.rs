@@ -30,7 +30,7 @@ pub struct CandidateInput {
 }
 
 /// The details checked: trimmed, the email normalised, a message per bad field.
-fn check(input: &CandidateInput) -> Result<CandidateInput, AppError> {
+pub(crate) fn check(input: &CandidateInput) -> Result<CandidateInput, AppError> {
     let mut errors = FieldErrors::new();
     let name = errors.take(fields::required(fields::NAME, &input.name));
     let email = errors.take(fields::email(&input.email));
@@ -341,5 +341,65 @@ pub async fn applications_of(
         .into_iter()
         .filter_map(|(a, r)| r.map(|r| (a, r)))
         .filter(|(_, r)| policy::may_see_requisition(user, r))
+        .collect())
+}
+
+/// The applications on a requisition with their candidates, by name. The caller has
+/// checked that the user may see the requisition.
+///
+/// # Errors
+/// The database failed.
+pub async fn on_requisition(
+    db: &impl ConnectionTrait,
+    requisition_id: i32,
+) -> Result<Vec<(applications::Model, candidates::Model)>, AppError> {
+    Ok(applications::Entity::find()
+        .find_also_related(candidates::Entity)
+        .filter(applications::Column::RequisitionId.eq(requisition_id))
+        .order_by_asc(candidates::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(a, c)| c.map(|c| (a, c)))
+        .collect())
+}
+
+/// A hiring decision as the candidate's page shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DecisionLine {
+    pub requisition: String,
+    pub decision: String,
+    pub reason: String,
+    pub decided_at: chrono::DateTime<Utc>,
+}
+
+/// The decisions on a candidate's applications that `user` may see, oldest first.
+///
+/// # Errors
+/// The database failed.
+pub async fn decisions_of(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    candidate_id: i32,
+) -> Result<Vec<DecisionLine>, AppError> {
+    let applications = applications_of(db, user, candidate_id).await?;
+    let ids: Vec<i32> = applications.iter().map(|(a, _)| a.id).collect();
+    let rows = crate::entities::decisions::Entity::find()
+        .filter(crate::entities::decisions::Column::ApplicationId.is_in(ids))
+        .order_by_asc(crate::entities::decisions::Column::CreatedAt)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|d| DecisionLine {
+            requisition: applications
+                .iter()
+                .find(|(a, _)| a.id == d.application_id)
+                .map(|(_, r)| r.title.clone())
+                .unwrap_or_default(),
+            decision: d.decision,
+            reason: d.reason,
+            decided_at: d.created_at,
+        })
         .collect())
 }

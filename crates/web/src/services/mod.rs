@@ -3,7 +3,10 @@
 
 pub mod api_tokens;
 pub mod audit;
+pub mod candidate_search;
 pub mod candidates;
+pub mod import;
+pub mod interviews;
 pub mod invitations;
 pub mod links;
 pub mod passwords;

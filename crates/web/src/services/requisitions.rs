@@ -31,6 +31,8 @@ pub struct RequisitionInput {
     pub hiring_manager: String,
     /// Emails of the default interview panel.
     pub panel: Vec<String>,
+    /// Question ids of the default interview kit; empty for the role's balanced kit.
+    pub kit: Vec<String>,
 }
 
 /// A requisition with what the pages and API show about it.
@@ -43,6 +45,8 @@ pub struct Requisition {
     pub status: RequisitionStatus,
     pub hiring_manager: Person,
     pub panel: Vec<Person>,
+    /// Question ids of the default kit, as chosen; empty for the role's balanced kit.
+    pub kit: Vec<String>,
     /// Applications per stage, every stage present.
     pub stages: BTreeMap<Stage, u64>,
     pub created_at: chrono::DateTime<Utc>,
@@ -69,6 +73,7 @@ impl From<&users::Model> for Person {
 /// The checked input: role id, title, manager and panel users.
 struct Checked {
     role_id: i32,
+    kit: String,
     title: String,
     manager: users::Model,
     panel: Vec<users::Model>,
@@ -82,8 +87,42 @@ async fn check(db: &impl ConnectionTrait, input: &RequisitionInput) -> Result<Ch
         .filter(roles::Column::Slug.eq(input.role.trim()))
         .one(db)
         .await?;
-    if role.is_none() {
-        errors.insert("role", "Choose one of Attaché's roles.");
+    let mut kit: Vec<&str> = Vec::new();
+    match &role {
+        None => errors.insert("role", "Choose one of Attaché's roles."),
+        Some(role) => {
+            let questions: Vec<String> = role
+                .data
+                .get("questions")
+                .and_then(|q| q.as_array())
+                .map(|qs| {
+                    qs.iter()
+                        .filter_map(|q| q.get("id").and_then(|id| id.as_str()).map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for id in input
+                .kit
+                .iter()
+                .map(|id| id.trim())
+                .filter(|id| !id.is_empty())
+            {
+                if !questions.iter().any(|q| q == id) {
+                    errors.insert("kit", "Choose the kit's questions from the role's bank.");
+                } else if !kit.contains(&id) {
+                    kit.push(id);
+                }
+            }
+            if kit.len() > crate::services::interviews::MAX_QUESTIONS {
+                errors.insert(
+                    "kit",
+                    format!(
+                        "Choose at most {} questions.",
+                        crate::services::interviews::MAX_QUESTIONS
+                    ),
+                );
+            }
+        }
     }
     let manager = match fields::email(&input.hiring_manager) {
         Err(_) => {
@@ -130,6 +169,7 @@ async fn check(db: &impl ConnectionTrait, input: &RequisitionInput) -> Result<Ch
     match (role, title, manager) {
         (Some(role), Some(title), Some(manager)) if errors.is_empty() => Ok(Checked {
             role_id: role.id,
+            kit: kit.join(","),
             title,
             manager,
             panel,
@@ -156,6 +196,7 @@ pub async fn create(
         hiring_manager_id: Set(checked.manager.id),
         created_by: Set(actor.id),
         status: Set(RequisitionStatus::Open.as_str().to_owned()),
+        kit: Set(checked.kit),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -193,6 +234,7 @@ pub async fn update(
     active.role_id = Set(checked.role_id);
     active.title = Set(checked.title);
     active.hiring_manager_id = Set(checked.manager.id);
+    active.kit = Set(checked.kit);
     active.updated_at = Set(Utc::now());
     active.update(&txn).await?;
     set_panel(&txn, id, &checked.panel).await?;
@@ -384,6 +426,12 @@ async fn describe(
                 .filter_map(|p| people.get(&p.user_id).cloned())
                 .collect(),
             stages,
+            kit: r
+                .kit
+                .split(',')
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned)
+                .collect(),
             created_at: r.created_at,
         });
     }
