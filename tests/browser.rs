@@ -288,6 +288,81 @@ async fn a_forgotten_password_is_reset_through_the_emailed_link() {
     result.unwrap();
 }
 
+/// The ids of the workspace objects the page check visits.
+struct WorkspaceIds {
+    requisition: i64,
+    candidate: i64,
+    application: i64,
+    interview: i64,
+}
+
+/// A requisition with candidates at several stages (long names and titles among them, to
+/// test wrapping) and an interview, made through the API.
+async fn workspace_data(app: &TestApp, interviewer: &support::TestUser) -> WorkspaceIds {
+    use axum::http::Method;
+    let recruiter = app.add_user(attache_web::auth::UserRole::Recruiter).await;
+    let manager = app
+        .add_user(attache_web::auth::UserRole::HiringManager)
+        .await;
+    let token = app.token_for(&recruiter).await;
+    let call = |method: Method, uri: &'static str, body: serde_json::Value| {
+        let token = token.clone();
+        async move {
+            let r = app.json_with_token(method, uri, &token, &body).await;
+            assert!(r.status.is_success(), "{uri}: {}", r.body);
+            r.json()
+        }
+    };
+    let requisition = call(
+        Method::POST,
+        "/api/v1/requisitions",
+        json!({"role": "track-two-diplomacy-practitioner", "title": "Track Two dialogue lead for the South Caucasus programme, Vienna office",
+               "hiring_manager": manager.email, "panel": [interviewer.email]}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let people = [
+        (
+            "Ana María Fernández-Villaverde de la Cruz",
+            "ana.fernandez-villaverde@ministerio-asuntos-exteriores.example.org",
+            "Second Track Diplomacy Lead",
+        ),
+        ("Kofi Mensah", "kofi@example.org", "Back-channel negotiator"),
+        ("Lena Haas", "lena@example.org", "Consular officer"),
+    ];
+    let mut first = None;
+    for (name, email, title) in people {
+        let c = call(
+            Method::POST,
+            "/api/v1/candidates",
+            json!({"name": name, "email": email, "current_title": title, "location": "Vienna",
+                   "summary": "Convened unofficial dialogues between scholars and retired officials across the region; wrote the briefing notes that carried their ideas back to ministries.",
+                   "requisition_id": requisition}),
+        )
+        .await;
+        first.get_or_insert(c);
+    }
+    let first = first.unwrap();
+    let application = first["application_id"].as_i64().unwrap();
+    let interview = call(
+        Method::POST,
+        "/api/v1/interviews",
+        json!({"application_id": application, "starts_at": "2031-03-04T10:00", "time_zone": "Europe/Vienna",
+               "duration_minutes": 60, "location": "https://meet.example.org/a-rather-long-meeting-link-that-must-wrap-on-a-phone",
+               "panel": [interviewer.email]}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    WorkspaceIds {
+        requisition,
+        candidate: first["id"].as_i64().unwrap(),
+        application,
+        interview,
+    }
+}
+
 /// The page's scroll width, after saving a screenshot of it to `shots` if given.
 async fn page_width(
     b: &Browser,
@@ -315,6 +390,7 @@ async fn every_page_fits_a_phone_and_a_laptop_without_sideways_scroll() {
     let app = TestApp::new().await;
     let admin = app.add_user(attache_web::auth::UserRole::Admin).await;
     let other = app.add_user(attache_web::auth::UserRole::Interviewer).await;
+    let ids = workspace_data(&app, &other).await;
     let browser = Browser::open(&app).await;
     let shots = std::env::var_os("ATTACHE_SCREENSHOTS").map(std::path::PathBuf::from);
     let shots = shots.as_deref();
@@ -323,15 +399,50 @@ async fn every_page_fits_a_phone_and_a_laptop_without_sideways_scroll() {
         ("password-reset", "/password-reset"),
     ];
     let signed_in = [
-        ("home", "/"),
-        ("roles", "/roles"),
-        ("roles-search", "/roles?q=track+ii"),
-        ("roles-no-match", "/roles?q=zzzz+qqqq"),
-        ("role", "/roles/track-two-diplomacy-practitioner"),
-        ("role-kit", "/roles/track-two-diplomacy-practitioner/kit"),
-        ("account", "/account"),
-        ("admin-users", "/admin/users"),
-        ("not-found", "/roles/no-such-role"),
+        ("home", "/".to_owned()),
+        ("roles", "/roles".to_owned()),
+        ("roles-search", "/roles?q=track+ii".to_owned()),
+        ("roles-no-match", "/roles?q=zzzz+qqqq".to_owned()),
+        ("role", "/roles/track-two-diplomacy-practitioner".to_owned()),
+        (
+            "role-kit",
+            "/roles/track-two-diplomacy-practitioner/kit".to_owned(),
+        ),
+        ("account", "/account".to_owned()),
+        ("admin-users", "/admin/users".to_owned()),
+        ("not-found", "/roles/no-such-role".to_owned()),
+        ("requisitions", "/requisitions".to_owned()),
+        (
+            "requisition-new",
+            "/requisitions/new?role=mediator".to_owned(),
+        ),
+        ("requisition", format!("/requisitions/{}", ids.requisition)),
+        (
+            "requisition-edit",
+            format!("/requisitions/{}/edit", ids.requisition),
+        ),
+        (
+            "requisition-import",
+            format!("/requisitions/{}/import", ids.requisition),
+        ),
+        ("candidates", "/candidates".to_owned()),
+        ("candidates-search", "/candidates?q=track+ii".to_owned()),
+        ("candidate", format!("/candidates/{}", ids.candidate)),
+        ("candidate-new", "/candidates/new".to_owned()),
+        (
+            "candidate-edit",
+            format!("/candidates/{}/edit", ids.candidate),
+        ),
+        (
+            "interview-new",
+            format!("/applications/{}/interviews/new", ids.application),
+        ),
+        ("interviews", "/interviews".to_owned()),
+        ("interview", format!("/interviews/{}", ids.interview)),
+        (
+            "interview-cancel",
+            format!("/interviews/{}/cancel", ids.interview),
+        ),
     ];
 
     let result = async {
@@ -353,7 +464,7 @@ async fn every_page_fits_a_phone_and_a_laptop_without_sideways_scroll() {
             b.fill("password", &admin.password).await?;
             b.submit().await?;
             b.text_of("#role-search").await?;
-            for (name, path) in signed_in {
+            for (name, path) in &signed_in {
                 b.client.goto(&format!("{}{path}", b.base)).await?;
                 let name = format!("{name}-{width}");
                 visited.push((page_width(b, shots, &name).await?, name));
@@ -392,4 +503,195 @@ async fn every_page_fits_a_phone_and_a_laptop_without_sideways_scroll() {
         overflowing.is_empty(),
         "pages scroll sideways: {overflowing:#?}"
     );
+}
+
+/// The recruiter's day in Chromium: find a role by a synonym, open a requisition for it,
+/// import candidates (a file with a bad row imports nothing; the fixed file imports),
+/// find a candidate by another of the role's names, and schedule an interview; the
+/// interviewer's invitation arrives over SMTP with a valid calendar file.
+#[tokio::test]
+async fn a_recruiter_opens_a_requisition_imports_candidates_and_schedules_an_interview() {
+    use attache_web::auth::UserRole;
+    if !browser_available() {
+        return;
+    }
+    let Some(smtp) = support::SmtpServer::start() else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let recruiter = app.add_user(UserRole::Recruiter).await;
+    let manager = app.add_user(UserRole::HiringManager).await;
+    let interviewer = app.add_user(UserRole::Interviewer).await;
+    let browser = Browser::open(&app).await;
+    let files = tempfile::tempdir().unwrap();
+    let bad = files.path().join("bad.csv");
+    let good = files.path().join("good.csv");
+    let header = "name,email,current_title,location\n";
+    let rows = "Ana Ruiz,ana.ruiz@example.org,Second Track Diplomacy Lead,Vienna\n\
+                Kofi Mensah,kofi@example.org,Back-channel negotiator,Accra\n";
+    std::fs::write(
+        &bad,
+        format!("{header}{rows}Lena Haas,not-an-email,Consular officer,Bern\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        &good,
+        format!("{header}{rows}Lena Haas,lena@example.org,Consular officer,Bern\n"),
+    )
+    .unwrap();
+
+    let result = async {
+        let b = &browser;
+        let c = &b.client;
+        c.goto(&format!("{}/sign-in", b.base)).await?;
+        b.fill("email", &recruiter.email).await?;
+        b.fill("password", &recruiter.password).await?;
+        b.submit().await?;
+        b.text_of("#role-search").await?;
+
+        // A synonym finds the role; the role page opens a requisition for it.
+        c.goto(&format!("{}/roles", b.base)).await?;
+        b.fill("role-search", "Track II").await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#results li a.result-title"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::LinkText("Open a requisition for this role"))
+            .await?
+            .click()
+            .await?;
+        b.fill("title", "Dialogue lead, Vienna").await?;
+        c.find(Locator::Css(&format!(
+            "#hiring_manager option[value='{}']",
+            manager.email
+        )))
+        .await?
+        .click()
+        .await?;
+        c.find(Locator::Css(&format!(
+            "input[name=panel][value='{}']",
+            interviewer.email
+        )))
+        .await?
+        .click()
+        .await?;
+        b.submit().await?;
+        let notice = b.text_of("p.notice").await?;
+        assert!(notice.starts_with("Requisition opened"), "{notice}");
+
+        // A file with one bad row imports nothing and names the row.
+        c.find(Locator::LinkText("Import from CSV"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("file"))
+            .await?
+            .send_keys(bad.to_str().unwrap())
+            .await?;
+        b.submit().await?;
+        let problem = b.text_of(".form-error").await?;
+        assert!(problem.contains("Nothing was imported"), "{problem}");
+        assert!(
+            problem.contains("not-an-email") || problem.contains("email"),
+            "{problem}"
+        );
+        assert_eq!(app.count_candidates().await, 0);
+        // The fixed file: check, then import.
+        c.find(Locator::Id("file"))
+            .await?
+            .send_keys(good.to_str().unwrap())
+            .await?;
+        b.submit().await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("button[type=submit]"))
+            .await?;
+        let confirm = b.text_of("main form button[type=submit]").await?;
+        assert_eq!(confirm, "Import 3 rows");
+        b.submit().await?;
+        let notice = b.text_of("p.notice").await?;
+        assert_eq!(notice, "Candidates imported.");
+        assert_eq!(app.count_candidates().await, 3);
+
+        // Another of the role's names finds Ana, whose title says neither "Track" nor "II".
+        c.goto(&format!("{}/candidates", b.base)).await?;
+        b.fill("q", "back-channel").await?;
+        b.submit().await?;
+        let first = b.text_of("ol.candidates li a.result-title").await?;
+        let names: Vec<String> = {
+            let mut out = Vec::new();
+            for e in c
+                .find_all(Locator::Css("ol.candidates li a.result-title"))
+                .await?
+            {
+                out.push(e.text().await?);
+            }
+            out
+        };
+        assert!(
+            names.contains(&"Kofi Mensah".to_owned()),
+            "{first} {names:?}"
+        );
+        assert!(names.contains(&"Ana Ruiz".to_owned()), "{names:?}");
+        assert!(!names.contains(&"Lena Haas".to_owned()), "{names:?}");
+        c.find(Locator::LinkText("Ana Ruiz")).await?.click().await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::LinkText("Schedule an interview"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("starts_at"))
+            .await?;
+        // A datetime-local input takes its value from script most reliably.
+        c.execute(
+            "document.getElementById('starts_at').value = '2031-03-04T10:00'",
+            vec![],
+        )
+        .await?;
+        c.find(Locator::Id("time_zone")).await?.clear().await?;
+        b.fill("time_zone", "Europe/Vienna").await?;
+        b.fill("location", "https://meet.example.org/ana").await?;
+        b.submit().await?;
+        let notice = b.text_of("p.notice").await?;
+        assert!(notice.starts_with("Interview scheduled"), "{notice}");
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    browser.close().await;
+    result.unwrap();
+
+    // The outbox worker sends the invitation over real SMTP.
+    let transport =
+        attache_web::mail::delivery::Transport::new(Some(&smtp.url()), Path::new("unused"))
+            .unwrap();
+    let worker = attache_web::mail::delivery::Worker::new(
+        app.db.clone(),
+        transport,
+        "Attaché <attache@example.org>",
+    )
+    .unwrap();
+    worker.deliver_due(chrono::Utc::now()).await.unwrap();
+    let received = smtp.received();
+    let message = received
+        .iter()
+        .find(|m| m.contains(&format!("To: {}", interviewer.email)))
+        .unwrap_or_else(|| panic!("no invitation for the interviewer in {received:#?}"));
+    assert!(message.contains("Interview with Ana Ruiz"), "{message}");
+    let ics = support::calendar_part(message);
+    let calendar: icalendar::Calendar = ics.parse().expect("a valid iCalendar file");
+    let event = calendar.events().next().expect("one event");
+    use icalendar::Component;
+    assert!(event.get_uid().unwrap().starts_with("interview-"));
+    assert_eq!(event.get_sequence(), Some(0));
+    assert!(ics.contains("DTSTART:20310304T090000Z"), "{ics}");
+    assert!(ics.contains("METHOD:REQUEST"), "{ics}");
 }

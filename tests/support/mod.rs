@@ -472,6 +472,15 @@ pub fn urlencode(s: &str) -> String {
 
 /// The outbox and helpers to read what was sent.
 impl TestApp {
+    /// How many candidates the database holds.
+    pub async fn count_candidates(&self) -> u64 {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        attache_web::entities::candidates::Entity::find()
+            .count(&self.db)
+            .await
+            .unwrap()
+    }
+
     /// Every outbox row, oldest first.
     pub async fn outbox(&self) -> Vec<attache_web::entities::mail_outbox::Model> {
         use sea_orm::{EntityTrait, QueryOrder};
@@ -614,4 +623,41 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// The `text/calendar` part of a raw MIME message, decoded (base64, quoted-printable or
+/// plain).
+pub fn calendar_part(message: &str) -> String {
+    use base64::Engine;
+    let message = message.replace("\r\n", "\n");
+    let start = message
+        .find("Content-Type: text/calendar")
+        .unwrap_or_else(|| panic!("no calendar part in {message}"));
+    let part = &message[start..];
+    let (headers, body) = part.split_once("\n\n").unwrap();
+    let body = body.split("\n--").next().unwrap();
+    if headers.contains("Content-Transfer-Encoding: base64") {
+        let joined: String = body.split_whitespace().collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(joined)
+            .unwrap();
+        String::from_utf8(bytes).unwrap()
+    } else if headers.contains("quoted-printable") {
+        let mut out = Vec::new();
+        let bytes = body.replace("=\n", "").into_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'=' && i + 2 < bytes.len() {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
+    } else {
+        body.to_owned()
+    }
 }

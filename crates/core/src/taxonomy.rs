@@ -205,16 +205,24 @@ impl Role {
     }
 
     /// The names a candidate's title or summary may use for this role: its title,
-    /// alternate titles and synonyms, without one- and two-letter abbreviations.
+    /// alternate titles and synonyms, without one- and two-letter abbreviations, and
+    /// without a plural whose singular is listed (full-text search stems plurals).
     pub fn names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = Vec::new();
-        for name in std::iter::once(&self.title)
+        let singular = |n: &str| n.trim_end_matches(['s', 'S']).to_lowercase();
+        let all: Vec<&str> = std::iter::once(&self.title)
             .chain(&self.titles)
             .chain(&self.synonyms)
             .map(|n| n.trim())
-        {
+            .collect();
+        let mut names: Vec<&str> = Vec::new();
+        for name in &all {
+            let plural_of_another = name.ends_with(['s', 'S'])
+                && all
+                    .iter()
+                    .any(|n| !n.ends_with(['s', 'S']) && singular(n) == singular(name));
             if name.chars().filter(|c| c.is_alphanumeric()).count() > 2
-                && !names.iter().any(|n| n.eq_ignore_ascii_case(name))
+                && !plural_of_another
+                && !names.iter().any(|n| singular(n) == singular(name))
             {
                 names.push(name);
             }

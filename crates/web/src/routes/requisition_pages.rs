@@ -412,7 +412,8 @@ async fn import_confirm(
     let rows = match import::parse(form.file.as_bytes()) {
         Ok(rows) => rows,
         Err(_) => {
-            return preview_or_errors(&state, page, &user, &requisition, form.file.as_bytes()).await;
+            return preview_or_errors(&state, page, &user, &requisition, form.file.as_bytes())
+                .await;
         }
     };
     let model = service::find_visible(&state.db, &user, id).await?;
