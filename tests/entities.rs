@@ -187,6 +187,19 @@ async fn a_row_round_trips_through_every_entity() {
     );
     round_trip!(
         db,
+        scorecard_revisions,
+        scorecard_revisions::ActiveModel {
+            scorecard_id: Set(scorecard.id),
+            revision: Set(1),
+            snapshot: Set(serde_json::json!({"recommendation": "yes", "ratings": []})),
+            actor_id: Set(user.id),
+            reason: Set("Misread the anchor.".into()),
+            created_at: Set(at),
+            ..Default::default()
+        }
+    );
+    round_trip!(
+        db,
         ratings,
         ratings::ActiveModel {
             scorecard_id: Set(scorecard.id),
@@ -243,25 +256,134 @@ async fn a_row_round_trips_through_every_entity() {
     );
 }
 
-/// Uniqueness the later features rely on is enforced by the database itself.
+/// Uniqueness the features rely on is enforced by the database itself, as a unique
+/// violation (which the services turn into a 409), not any error.
 #[tokio::test]
 async fn unique_constraints_hold() {
+    use sea_orm::{ConnectionTrait, SqlErr, Statement};
     let (_database, db) = db().await;
-    let at = Utc.with_ymd_and_hms(2026, 11, 21, 9, 30, 0).unwrap();
-    let candidate = |email: &str| candidates::ActiveModel {
-        name: Set("A".into()),
-        email: Set(email.into()),
-        current_title: Set(String::new()),
-        summary: Set(String::new()),
-        created_at: Set(at),
-        updated_at: Set(at),
-        ..Default::default()
+    // Each row goes in once; the rows marked `true` must then be refused a second time.
+    let statements = [
+        (
+            "INSERT INTO users (email, name, role, active, created_at, updated_at) VALUES ('u@example.org', 'U', 'recruiter', true, '2026-11-21T09:30:00Z', '2026-11-21T09:30:00Z')",
+            true,
+        ),
+        (
+            "INSERT INTO roles (slug, track, title, data, current_version, created_at, updated_at) VALUES ('r', '1', 'R', '{}', 'v', '2026-11-21T09:30:00Z', '2026-11-21T09:30:00Z')",
+            true,
+        ),
+        (
+            "INSERT INTO requisitions (role_id, title, hiring_manager_id, created_by, status, created_at, updated_at) VALUES (1, 'Q', 1, 1, 'open', '2026-11-21T09:30:00Z', '2026-11-21T09:30:00Z')",
+            false,
+        ),
+        (
+            "INSERT INTO candidates (name, email, created_at, updated_at) VALUES ('A', 'a@example.org', '2026-11-21T09:30:00Z', '2026-11-21T09:30:00Z')",
+            true,
+        ),
+        (
+            "INSERT INTO applications (requisition_id, candidate_id, stage, created_at, updated_at) VALUES (1, 1, 'sourced', '2026-11-21T09:30:00Z', '2026-11-21T09:30:00Z')",
+            true,
+        ),
+        (
+            "INSERT INTO requisition_panel (requisition_id, user_id) VALUES (1, 1)",
+            true,
+        ),
+    ];
+    let backend = db.get_database_backend();
+    for (sql, unique) in statements {
+        db.execute_raw(Statement::from_string(backend, sql))
+            .await
+            .unwrap();
+        if !unique {
+            continue;
+        }
+        let again = db
+            .execute_raw(Statement::from_string(backend, sql))
+            .await
+            .expect_err(sql);
+        assert!(
+            matches!(again.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))),
+            "{sql}: {again}"
+        );
+    }
+}
+
+/// A stage, status, role, recommendation or decision outside its list, or a score outside
+/// 1-4, is refused by the database; every value the core knows is accepted.
+#[tokio::test]
+async fn the_database_refuses_values_outside_their_lists() {
+    use attache_core::{Recommendation, RequisitionStatus, Stage};
+    use sea_orm::{ConnectionTrait, Statement};
+    let (_database, db) = db().await;
+    let backend = db.get_database_backend();
+    let exec = |sql: String| {
+        let db = db.clone();
+        async move { db.execute_raw(Statement::from_string(backend, sql)).await }
     };
-    candidate("a@example.org").insert(&db).await.unwrap();
-    assert!(
-        candidate("a@example.org").insert(&db).await.is_err(),
-        "duplicate candidate email"
-    );
+    let t = "'2026-11-21T09:30:00Z'";
+    exec(format!("INSERT INTO users (email, name, role, active, created_at, updated_at) VALUES ('u@example.org', 'U', 'recruiter', true, {t}, {t})")).await.unwrap();
+    exec(format!("INSERT INTO roles (slug, track, title, data, current_version, created_at, updated_at) VALUES ('r', '1', 'R', '{{}}', 'v', {t}, {t})")).await.unwrap();
+    exec(format!("INSERT INTO question_bank_versions (role_id, version, questions, created_at) VALUES (1, 'v', '[]', {t})")).await.unwrap();
+    exec(format!("INSERT INTO requisitions (role_id, title, hiring_manager_id, created_by, status, created_at, updated_at) VALUES (1, 'Q', 1, 1, 'open', {t}, {t})")).await.unwrap();
+    exec(format!("INSERT INTO candidates (name, email, created_at, updated_at) VALUES ('A', 'a@example.org', {t}, {t})")).await.unwrap();
+    exec(format!("INSERT INTO applications (requisition_id, candidate_id, stage, created_at, updated_at) VALUES (1, 1, 'sourced', {t}, {t})")).await.unwrap();
+    exec(format!("INSERT INTO interviews (application_id, bank_version_id, scheduled_at, duration_minutes, created_by, created_at) VALUES (1, 1, {t}, 60, 1, {t})")).await.unwrap();
+    exec(format!("INSERT INTO scorecards (interview_id, interviewer_id, bank_version_id, created_at, updated_at) VALUES (1, 1, 1, {t}, {t})")).await.unwrap();
+    exec("INSERT INTO ratings (scorecard_id, question_id, criterion_id, score) VALUES (1, 'q', 'c', 4)".to_owned()).await.unwrap();
+
+    for stage in Stage::ALL {
+        exec(format!(
+            "UPDATE applications SET stage = '{}'",
+            stage.as_str()
+        ))
+        .await
+        .unwrap();
+    }
+    for status in RequisitionStatus::ALL {
+        exec(format!(
+            "UPDATE requisitions SET status = '{}'",
+            status.as_str()
+        ))
+        .await
+        .unwrap();
+    }
+    for r in Recommendation::ALL {
+        exec(format!(
+            "UPDATE scorecards SET recommendation = '{}'",
+            r.as_str()
+        ))
+        .await
+        .unwrap();
+    }
+    for role in attache_web::auth::UserRole::ALL {
+        exec(format!("UPDATE users SET role = '{}'", role.as_str()))
+            .await
+            .unwrap();
+    }
+    for status in ["scheduled", "cancelled"] {
+        exec(format!("UPDATE interviews SET status = '{status}'"))
+            .await
+            .unwrap();
+    }
+    for bad in [
+        "UPDATE applications SET stage = 'offer'",
+        "UPDATE requisitions SET status = 'on_hold'",
+        "UPDATE interviews SET status = 'done'",
+        "UPDATE scorecards SET status = 'final'",
+        "UPDATE scorecards SET recommendation = 'maybe'",
+        "UPDATE users SET role = 'owner'",
+        "UPDATE ratings SET score = 5",
+        "UPDATE ratings SET score = 0",
+    ] {
+        let e = exec(bad.to_owned()).await.expect_err(bad);
+        assert!(e.to_string().to_lowercase().contains("check"), "{bad}: {e}");
+    }
+    exec("UPDATE ratings SET score = NULL".to_owned())
+        .await
+        .unwrap();
+    exec("UPDATE scorecards SET recommendation = NULL".to_owned())
+        .await
+        .unwrap();
 }
 
 /// SQLite runs in WAL mode with synchronous=NORMAL, foreign keys on and a busy timeout.

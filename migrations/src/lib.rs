@@ -13,6 +13,7 @@ mod m20261121_000008_add_password_changed_at;
 mod m20261123_000009_create_server_keys;
 mod m20261123_000010_recruiter_workspace;
 mod m20261124_000011_search_and_scheduling;
+mod m20261124_000012_allowed_values_and_scoring_state;
 
 /// Runs the migrations in order.
 #[derive(Debug)]
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_create_server_keys::Migration),
             Box::new(m20261123_000010_recruiter_workspace::Migration),
             Box::new(m20261124_000011_search_and_scheduling::Migration),
+            Box::new(m20261124_000012_allowed_values_and_scoring_state::Migration),
         ]
     }
 }

@@ -3,7 +3,8 @@
 //! Candidate search uses each database's own full-text index, so every instance shares
 //! it and it stays fast as candidates grow: an FTS5 table kept in step by triggers on
 //! SQLite, a generated `tsvector` column with a GIN index on PostgreSQL. Both stem
-//! English words, so "negotiators" finds "negotiator".
+//! English words, so "negotiators" finds "negotiator", and split email addresses into
+//! their words, so "ruiz@example" finds ana.ruiz@example.org.
 //!
 //! Interviews gain a time zone, a status (scheduled or cancelled), the iCalendar
 //! SEQUENCE that updates carry, and when they last changed. A requisition gains its
@@ -44,7 +45,7 @@ const POSTGRES_UP: &[&str] = &[
      setweight(to_tsvector('english', coalesce(name, '')), 'A') || \
      setweight(to_tsvector('english', coalesce(current_title, '')), 'A') || \
      setweight(to_tsvector('english', coalesce(summary, '')), 'B') || \
-     setweight(to_tsvector('simple', coalesce(email, '')), 'A')) STORED",
+     setweight(to_tsvector('simple', translate(coalesce(email, ''), '@.+_-', '     ')), 'A')) STORED",
     "CREATE INDEX idx_candidates_search ON candidates USING GIN (search)",
 ];
 

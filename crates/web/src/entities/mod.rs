@@ -15,6 +15,7 @@ pub mod ratings;
 pub mod requisition_panel;
 pub mod requisitions;
 pub mod roles;
+pub mod scorecard_revisions;
 pub mod scorecards;
 pub mod server_keys;
 pub mod sessions;

@@ -219,27 +219,34 @@ async fn create(
         Ok((c, _)) => {
             Ok(Redirect::to(&format!("/candidates/{}?done=created", c.id)).into_response())
         }
-        Err(AppError::Validation(mut errors)) => {
+        Err(e) => form_again(&state, page, &user, None, &form, e).await,
+    }
+}
+
+/// The form again after a failed save: 422 with a message per field, or 409 with the
+/// conflict (an email another candidate has) above the form; other errors pass on.
+async fn form_again(
+    state: &AppState,
+    page: Page,
+    user: &CurrentUser,
+    id: Option<i32>,
+    form: &CandidateForm,
+    error: AppError,
+) -> Result<Response> {
+    match error {
+        AppError::Validation(mut errors) => {
             if let Some(m) = errors.0.remove("requisition_id") {
                 errors.insert("requisition", m);
             }
-            let html = render_form(&state, page, &user, None, &form, &errors, None).await?;
+            let html = render_form(state, page, user, id, form, &errors, None).await?;
             Ok(unprocessable(html))
         }
-        Err(AppError::Conflict { message, .. }) => {
-            let html = render_form(
-                &state,
-                page,
-                &user,
-                None,
-                &form,
-                &FieldErrors::new(),
-                Some(message),
-            )
-            .await?;
+        AppError::Conflict { message, .. } => {
+            let no_errors = FieldErrors::new();
+            let html = render_form(state, page, user, id, form, &no_errors, Some(message)).await?;
             Ok((axum::http::StatusCode::CONFLICT, Html(html)).into_response())
         }
-        Err(e) => Err(e),
+        e => Err(e),
     }
 }
 
@@ -283,24 +290,7 @@ async fn update(
 ) -> Result<Response> {
     match service::update(&state.db, &user, id, &form.input()).await {
         Ok(_) => Ok(Redirect::to(&format!("/candidates/{id}?done=saved")).into_response()),
-        Err(AppError::Validation(errors)) => {
-            let html = render_form(&state, page, &user, Some(id), &form, &errors, None).await?;
-            Ok(unprocessable(html))
-        }
-        Err(AppError::Conflict { message, .. }) => {
-            let html = render_form(
-                &state,
-                page,
-                &user,
-                Some(id),
-                &form,
-                &FieldErrors::new(),
-                Some(message),
-            )
-            .await?;
-            Ok((axum::http::StatusCode::CONFLICT, Html(html)).into_response())
-        }
-        Err(e) => Err(e),
+        Err(e) => form_again(&state, page, &user, Some(id), &form, e).await,
     }
 }
 

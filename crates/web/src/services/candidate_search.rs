@@ -21,6 +21,8 @@ use crate::services::policy::{self, Scope};
 pub const PER_PAGE: u64 = 25;
 /// At most this many query words are used; the rest are ignored.
 const MAX_WORDS: usize = 8;
+/// Matches are counted up to this many; beyond it the page says "more than".
+pub const COUNT_LIMIT: u64 = 1000;
 
 /// What to look for.
 #[derive(Debug, Clone, Default)]
@@ -82,7 +84,10 @@ pub struct Results {
     pub query: String,
     pub role: Option<RoleExpansion>,
     pub hits: Vec<Hit>,
+    /// How many candidates match, counted up to [`COUNT_LIMIT`].
     pub total: u64,
+    /// True when more than `total` match.
+    pub more: bool,
     pub page: u64,
     pub pages: u64,
 }
@@ -116,7 +121,7 @@ impl Sql {
 /// What the full-text part of the query matches, or `None` for "everything".
 enum TextFilter {
     All,
-    /// An email address or the start of one.
+    /// A whole email address: found by the unique index, not the text index.
     Email(String),
     /// Words (each as a prefix, all required) or any of the role's names as a phrase.
     Words {
@@ -130,22 +135,34 @@ fn text_filter(q: &str, expansion: Option<&RoleExpansion>) -> TextFilter {
     if q.is_empty() {
         return TextFilter::All;
     }
-    if q.contains('@') {
+    if crate::fields::email(q).is_ok() {
         return TextFilter::Email(q.to_lowercase());
     }
     let names = expansion
-        .map(|e| {
-            e.names
-                .iter()
-                .map(|n| words(n))
-                .filter(|w| !w.is_empty())
-                .collect()
-        })
+        .map(|e| shortest_phrases(e.names.iter().map(|n| words(n)).collect()))
         .unwrap_or_default();
     TextFilter::Words {
         words: words(q),
         names,
     }
+}
+
+/// The phrases to look for: a phrase that contains another as whole words adds no match
+/// to an OR ("track two diplomacy" is found by "track two"), so it is left out. Fewer
+/// phrases make the full-text query several times faster.
+fn shortest_phrases(mut phrases: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    phrases.retain(|p| !p.is_empty());
+    phrases.sort_by_key(Vec::len);
+    let mut kept: Vec<Vec<String>> = Vec::new();
+    for p in phrases {
+        let covered = kept
+            .iter()
+            .any(|k| p.windows(k.len()).any(|w| w == k.as_slice()));
+        if !covered {
+            kept.push(p);
+        }
+    }
+    kept
 }
 
 /// The FTS5 MATCH expression: `("ana"* AND "ruiz"*) OR "track ii" OR …`. Words hold only
@@ -160,19 +177,6 @@ fn fts5_expression(words: &[String], names: &[Vec<String>]) -> String {
         parts.push(format!("\"{}\"", name.join(" ")));
     }
     parts.join(" OR ")
-}
-
-/// Escape `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
-fn like_prefix(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 1);
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
 }
 
 /// Search the candidates `user` may see.
@@ -204,6 +208,7 @@ pub async fn search(
             role: expansion,
             hits: Vec::new(),
             total: 0,
+            more: false,
             page,
             pages: 0,
         });
@@ -219,11 +224,8 @@ pub async fn search(
     let mut rank = "c.name, c.id".to_owned();
     match &filter {
         TextFilter::All => {}
-        TextFilter::Email(prefix) => {
-            conditions.push(format!(
-                "c.email LIKE {} ESCAPE '\\'",
-                sql.bind(like_prefix(prefix))
-            ));
+        TextFilter::Email(email) => {
+            conditions.push(format!("c.email = {}", sql.bind(email.clone())));
         }
         TextFilter::Words { words, names } if words.is_empty() && names.is_empty() => {
             // Only punctuation: nothing can match.
@@ -286,7 +288,12 @@ pub async fn search(
     } else {
         format!(" WHERE {}", conditions.join(" AND "))
     };
-    let count_sql = format!("SELECT COUNT(*) AS n FROM {from}{where_clause}");
+    // Counting every match of a broad query costs as much as ranking them; past the limit
+    // the page says "more than" instead.
+    let count_sql = format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from}{where_clause} LIMIT {}) AS matches",
+        COUNT_LIMIT + 1
+    );
     let count_values = sql.values.clone();
     let total: i64 = match db
         .query_one_raw(Statement::from_sql_and_values(
@@ -300,6 +307,8 @@ pub async fn search(
         None => 0,
     };
     let total = u64::try_from(total).unwrap_or(0);
+    let more = total > COUNT_LIMIT;
+    let total = total.min(COUNT_LIMIT);
     let limit = sql.bind(i64::try_from(PER_PAGE).unwrap_or(25));
     let offset = sql.bind(i64::try_from((page - 1) * PER_PAGE).unwrap_or(0));
     let page_sql = format!(
@@ -319,6 +328,7 @@ pub async fn search(
         role: expansion,
         hits,
         total,
+        more,
         page,
         pages: total.div_ceil(PER_PAGE),
     })
@@ -556,8 +566,24 @@ mod tests {
     }
 
     #[test]
-    fn like_patterns_escape_wildcards() {
-        assert_eq!(like_prefix("a_b%c\\"), "a\\_b\\%c\\\\%");
+    fn phrases_that_contain_a_shorter_one_are_left_out() {
+        let p = |t: &str| t.split(' ').map(str::to_owned).collect::<Vec<_>>();
+        let kept = shortest_phrases(vec![
+            p("track two diplomacy"),
+            p("track two"),
+            p("second track diplomacy lead"),
+            p("back channel"),
+            p("two track diplomacy"),
+        ]);
+        assert_eq!(
+            kept,
+            [
+                p("track two"),
+                p("back channel"),
+                p("two track diplomacy"),
+                p("second track diplomacy lead")
+            ]
+        );
     }
 
     #[test]

@@ -448,12 +448,9 @@ pub async fn schedule(
         candidate: &candidate,
         organizer: actor,
     };
-    for member in &checked.panel {
-        invite
-            .email(mail, member, &checked.panel, Kind::New)?
-            .enqueue(&txn)
-            .await?;
-    }
+    invite
+        .send(&txn, mail, &checked.panel, &checked.panel, Kind::New)
+        .await?;
     txn.commit().await?;
     mail.wake();
     Ok(interview)
@@ -472,10 +469,14 @@ async fn write_panel_and_kit(
         .filter(kit_questions::Column::InterviewId.eq(interview_id))
         .exec(txn)
         .await?;
+    // Reminders to score start an hour after the interview ends.
+    let first_reminder =
+        checked.starts_at + Duration::minutes(i64::from(checked.duration)) + Duration::hours(1);
     for member in &checked.panel {
         panel_members::ActiveModel {
             interview_id: Set(interview_id),
             user_id: Set(member.id),
+            next_reminder_at: Set(Some(first_reminder)),
             ..Default::default()
         }
         .insert(txn)
@@ -582,21 +583,16 @@ pub async fn reschedule(
         candidate: &candidate,
         organizer: actor,
     };
-    for member in &checked.panel {
-        invite
-            .email(mail, member, &checked.panel, Kind::Update)?
-            .enqueue(&txn)
-            .await?;
-    }
-    for removed in before
-        .iter()
+    let removed: Vec<users::Model> = before
+        .into_iter()
         .filter(|b| !checked.panel.iter().any(|p| p.id == b.id))
-    {
-        invite
-            .email(mail, removed, &checked.panel, Kind::Cancel)?
-            .enqueue(&txn)
-            .await?;
-    }
+        .collect();
+    invite
+        .send(&txn, mail, &checked.panel, &checked.panel, Kind::Update)
+        .await?;
+    invite
+        .send(&txn, mail, &removed, &checked.panel, Kind::Cancel)
+        .await?;
     txn.commit().await?;
     mail.wake();
     Ok(interview)
@@ -638,12 +634,9 @@ pub async fn cancel(
         candidate: &candidate,
         organizer: actor,
     };
-    for member in &panel {
-        invite
-            .email(mail, member, &panel, Kind::Cancel)?
-            .enqueue(&txn)
-            .await?;
-    }
+    invite
+        .send(&txn, mail, &panel, &panel, Kind::Cancel)
+        .await?;
     txn.commit().await?;
     mail.wake();
     Ok(interview)
@@ -896,6 +889,21 @@ struct Invite<'a> {
 }
 
 impl Invite<'_> {
+    /// Write one email per recipient to the outbox, in the change's transaction.
+    async fn send(
+        &self,
+        txn: &DatabaseTransaction,
+        mail: &Mail,
+        recipients: &[users::Model],
+        panel: &[users::Model],
+        kind: Kind,
+    ) -> Result<(), AppError> {
+        for to in recipients {
+            self.email(mail, to, panel, kind)?.enqueue(txn).await?;
+        }
+        Ok(())
+    }
+
     fn email(
         &self,
         mail: &Mail,
