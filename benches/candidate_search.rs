@@ -138,8 +138,12 @@ async fn run(url: &str, label: &str) {
     .unwrap();
     let started = Instant::now();
     populate(&db, requisition.id).await;
+    let taxonomy = attache_core::Taxonomy::new(seed);
+    attache_web::services::candidate_roles::reindex_if_stale(&db, &taxonomy)
+        .await
+        .unwrap();
     eprintln!(
-        "{label}: {CANDIDATES} candidates loaded in {:.1} s",
+        "{label}: {CANDIDATES} candidates loaded, and the roles they name found, in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     let app = attache_web::app(state);

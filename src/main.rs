@@ -449,7 +449,9 @@ async fn import_candidates(
     } else {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    let counts = import::import(&db, None, &requisition, &rows, |n| {
+    // The roles as the database holds them, as `serve` would find them.
+    let taxonomy = Taxonomy::new(attache_web::services::roles::load_all(&db).await?);
+    let counts = import::import(&db, &taxonomy, None, &requisition, &rows, |n| {
         bar.set_position(u64::try_from(n).unwrap_or(0));
     })
     .await?;

@@ -348,9 +348,9 @@ async fn workspace_data(app: &TestApp, interviewer: &support::TestUser) -> Works
     let interview = call(
         Method::POST,
         "/api/v1/interviews",
-        json!({"application_id": application, "starts_at": "2031-03-04T10:00", "time_zone": "Europe/Vienna",
+        json!({"application_id": application, "scheduled_at": "2031-03-04T10:00", "time_zone": "Europe/Vienna",
                "duration_minutes": 60, "location": "https://meet.example.org/a-rather-long-meeting-link-that-must-wrap-on-a-phone",
-               "panel": [interviewer.email]}),
+               "interviewers": [interviewer.email]}),
     )
     .await["id"]
         .as_i64()
@@ -623,6 +623,9 @@ async fn a_recruiter_opens_a_requisition_imports_candidates_and_schedules_an_int
         c.goto(&format!("{}/candidates", b.base)).await?;
         b.fill("q", "back-channel").await?;
         b.submit().await?;
+        // The box that says which role the query named appears only with the results.
+        let named = b.text_of(".expansion p").await?;
+        assert!(named.contains("Track Two"), "{named}");
         let first = b.text_of("ol.candidates li a.result-title").await?;
         let names: Vec<String> = {
             let mut out = Vec::new();

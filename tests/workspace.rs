@@ -342,7 +342,7 @@ async fn a_role_synonym_finds_candidates_under_the_roles_other_names() {
         body["role"]["slug"], "track-two-diplomacy-practitioner",
         "{body}"
     );
-    let names: Vec<&str> = body["hits"]
+    let names: Vec<&str> = body["results"]
         .as_array()
         .unwrap()
         .iter()
@@ -352,7 +352,7 @@ async fn a_role_synonym_finds_candidates_under_the_roles_other_names() {
         names.contains(&"Kofi Mensah") && names.contains(&"Ana Ruiz"),
         "{names:?}"
     );
-    let kofi = body["hits"]
+    let kofi = body["results"]
         .as_array()
         .unwrap()
         .iter()
@@ -402,13 +402,13 @@ async fn search_pages_through_many_candidates() {
         .json();
     assert_eq!(first["total"], 60);
     assert_eq!(first["pages"], 3);
-    assert_eq!(first["hits"].as_array().unwrap().len(), 25);
+    assert_eq!(first["results"].as_array().unwrap().len(), 25);
     let last = w
         .app
         .get_with_token("/api/v1/candidates?q=person&page=3", &token)
         .await
         .json();
-    assert_eq!(last["hits"].as_array().unwrap().len(), 10);
+    assert_eq!(last["results"].as_array().unwrap().len(), 10);
     let page = w.app.get("/candidates?q=person&page=2").await;
     assert!(page.body.contains("page 2 of 3"), "{}", page.body);
     assert!(page.body.contains("rel=\"next\""));
@@ -467,11 +467,11 @@ async fn scheduling_emails_the_panel_an_invitation_and_updates_keep_the_uid() {
             &token,
             &json!({
                 "application_id": application.id,
-                "starts_at": "2031-03-04T10:00",
+                "scheduled_at": "2031-03-04T10:00",
                 "time_zone": "Europe/Vienna",
                 "duration_minutes": 60,
                 "location": "https://meet.example.org/abc",
-                "panel": [w.interviewer.email],
+                "interviewers": [w.interviewer.email],
             }),
         )
         .await;
@@ -479,7 +479,7 @@ async fn scheduling_emails_the_panel_an_invitation_and_updates_keep_the_uid() {
     let body: Value = r.json();
     assert_eq!(body["questions"].as_array().unwrap().len(), 6);
     assert_eq!(
-        body["starts_at"], "2031-03-04T09:00:00Z",
+        body["scheduled_at"], "2031-03-04T09:00:00Z",
         "Vienna is UTC+1 in March"
     );
     let interview = body["id"].as_i64().unwrap();
@@ -616,8 +616,8 @@ async fn bad_schedules_name_each_field_and_write_nothing() {
             Method::POST,
             "/api/v1/interviews",
             &token,
-            &json!({"application_id": application.id, "starts_at": "2031-03-30T02:30", "time_zone": "Europe/Vienna",
-                    "duration_minutes": 60, "location": "Room 1", "panel": [w.interviewer.email]}),
+            &json!({"application_id": application.id, "scheduled_at": "2031-03-30T02:30", "time_zone": "Europe/Vienna",
+                    "duration_minutes": 60, "location": "Room 1", "interviewers": [w.interviewer.email]}),
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
@@ -659,10 +659,18 @@ async fn not_yours_and_does_not_exist_look_the_same() {
             Method::POST,
             "/api/v1/interviews",
             &token,
-            &json!({"application_id": application.id, "starts_at": "2031-03-04T10:00", "time_zone": "UTC",
-                    "duration_minutes": 60, "location": "Room 1", "panel": [w.interviewer.email]}),
+            // SPEC's shape: an instant, no time zone (UTC), no place yet.
+            &json!({"application_id": application.id, "scheduled_at": "2031-03-04T10:00:00+02:00",
+                    "duration_minutes": 60, "interviewers": [w.interviewer.email]}),
         )
         .await;
+    assert_eq!(
+        r.json()["scheduled_at"],
+        "2031-03-04T08:00:00Z",
+        "{}",
+        r.body
+    );
+    assert_eq!(r.json()["time_zone"], "UTC");
     let interview = r.json()["id"].as_i64().unwrap();
     let missing = 999_999;
 
@@ -730,5 +738,49 @@ async fn not_yours_and_does_not_exist_look_the_same() {
     assert_eq!(
         w.app.get(&format!("/interviews/{interview}")).await.status,
         StatusCode::OK
+    );
+}
+
+/// Candidates written before their roles were found (or found with other names) are found
+/// again when the roles' names change; once current, nothing is redone.
+#[tokio::test]
+async fn the_roles_candidates_name_are_found_again_when_names_change() {
+    use attache_web::services::candidate_roles::reindex_if_stale;
+    use sea_orm::{ConnectionTrait, Statement};
+    let w = world().await;
+    let db = &w.app.db;
+    db.execute_raw(Statement::from_string(
+        db.get_database_backend(),
+        "INSERT INTO candidates (name, email, current_title, summary, created_at, updated_at) \
+         VALUES ('Raw Row', 'raw@example.org', 'Back-channel negotiator', '', '2026-11-21T09:30:00Z', '2026-11-21T09:30:00Z')",
+    ))
+    .await
+    .unwrap();
+    let taxonomy = &w.app.state.taxonomy;
+    let first = reindex_if_stale(db, taxonomy).await.unwrap();
+    assert_eq!(first, Some(1), "never built for these names");
+    assert_eq!(reindex_if_stale(db, taxonomy).await.unwrap(), None);
+    let token = w.app.token(UserRole::Recruiter).await;
+    let r = w
+        .app
+        .get_with_token("/api/v1/candidates?q=Track+II", &token)
+        .await;
+    assert_eq!(r.json()["results"][0]["name"], "Raw Row", "{}", r.body);
+
+    // Names change: a role without "back-channel" no longer claims the candidate.
+    let mut roles = support::seed_roles();
+    for role in &mut roles {
+        role.titles.retain(|t| !t.to_lowercase().contains("back"));
+        role.synonyms.retain(|t| !t.to_lowercase().contains("back"));
+    }
+    let changed = attache_core::Taxonomy::new(roles);
+    assert_eq!(reindex_if_stale(db, &changed).await.unwrap(), Some(1));
+    let mentions = attache_web::entities::candidate_roles::Entity::find()
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(
+        mentions, 1,
+        "only \"negotiator\" (a Diplomat title) is left"
     );
 }

@@ -6,12 +6,20 @@
 //! English words, so "negotiators" finds "negotiator", and split email addresses into
 //! their words, so "ruiz@example" finds ana.ruiz@example.org.
 //!
+//! A query that names a role ("Track II") finds candidates through `candidate_roles`: which
+//! roles each candidate's title and summary name, found by the core when the candidate is
+//! saved and found again for everyone when the roles' names change (`index_versions` says
+//! for which names the table was built). A full-text query over every name of a role would
+//! have to read the posting lists of common words like "diplomacy" for each.
+//!
 //! Interviews gain a time zone, a status (scheduled or cancelled), the iCalendar
 //! SEQUENCE that updates carry, and when they last changed. A requisition gains its
 //! default question kit.
 
 use sea_orm_migration::sea_orm::DatabaseBackend;
 use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::{create_indexes, drop_tables, fk, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -97,10 +105,56 @@ impl MigrationTrait for Migration {
                     .add_column(text("kit").default("").to_owned())
                     .to_owned(),
             )
-            .await
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("candidate_roles")
+                    .col(pk_auto("id"))
+                    .col(integer("candidate_id"))
+                    .col(string("role_slug"))
+                    // 0: the current title names the role; 1: the summary does.
+                    .col(small_integer("field"))
+                    // The role's name that was found, as the role writes it.
+                    .col(string("name"))
+                    .foreign_key(&mut fk(
+                        "candidate_roles",
+                        "candidate_id",
+                        "candidates",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("index_versions")
+                    .col(string("name").primary_key())
+                    .col(string("version"))
+                    .to_owned(),
+            )
+            .await?;
+        create_indexes(
+            manager,
+            vec![
+                index(
+                    "candidate_roles",
+                    &["candidate_id", "role_slug", "field"],
+                    true,
+                ),
+                index(
+                    "candidate_roles",
+                    &["role_slug", "field", "candidate_id"],
+                    false,
+                ),
+            ],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_tables(manager, &["index_versions", "candidate_roles"]).await?;
         manager
             .alter_table(
                 Table::alter()

@@ -2,7 +2,8 @@
 //!
 //! SQLite by default (a file in a temporary directory). With `TEST_DATABASE_URL` set to a
 //! PostgreSQL URL, each test gets a new database cloned from a migrated template; the
-//! template is named after the migrations, so a schema change makes a new one.
+//! template is named after the migrations and their source, so a schema change makes a new
+//! one.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -88,10 +89,21 @@ pub async fn fresh_database() -> TestDb {
 }
 
 async fn fresh_postgres(admin_url: &str) -> TestDb {
-    let names: Vec<String> = Migrator::migrations()
+    // Named after the migrations and their source, so that editing a migration (before
+    // it is released) also makes a new template.
+    let mut names: Vec<String> = Migrator::migrations()
         .iter()
         .map(|m| m.name().to_owned())
         .collect();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/src");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for file in files {
+        names.push(std::fs::read_to_string(file).unwrap());
+    }
     let hash = names
         .join(",")
         .bytes()

@@ -39,4 +39,4 @@ pub use pipeline::{RequisitionStatus, Stage};
 pub use question_bank::{Level, Question, bank_version};
 pub use rubric::{Criterion, Rating};
 pub use scoring::Recommendation;
-pub use taxonomy::{Expansion, Role, RoleDetail, RoleList, RoleSummary, Taxonomy, Track};
+pub use taxonomy::{Expansion, Mention, Role, RoleDetail, RoleList, RoleSummary, Taxonomy, Track};

@@ -265,12 +265,117 @@ fn contains_phrase(text: &str, phrase: &str) -> bool {
 pub struct Taxonomy {
     roles: Vec<Role>,
     index: SearchIndex,
+    mentions: MentionIndex,
+}
+
+/// Every role's names as normalised word stems, keyed by their first stem, for finding
+/// which roles a candidate's title or summary names.
+#[derive(Debug, Default)]
+struct MentionIndex {
+    /// Role index, the name's stems, the name as written.
+    names: Vec<(usize, Vec<String>, String)>,
+    by_first: std::collections::HashMap<String, Vec<usize>>,
+}
+
+/// A text's words as the mention index compares them: lower case, letters and digits
+/// only, plurals made singular ("Negotiators" is "negotiator"). Deliberately plainer than
+/// role search's normalisation, which treats "diplomacy" and "diplomat" as one word: a
+/// "Track Two diplomacy" lead is not a diplomat.
+fn stems(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| crate::search::normalize::singular(&w.to_lowercase()))
+        .collect()
+}
+
+impl MentionIndex {
+    fn new(roles: &[Role]) -> Self {
+        let mut index = MentionIndex::default();
+        for (i, role) in roles.iter().enumerate() {
+            for name in role.names() {
+                let words = stems(name);
+                let Some(first) = words.first().cloned() else {
+                    continue;
+                };
+                index
+                    .by_first
+                    .entry(first)
+                    .or_default()
+                    .push(index.names.len());
+                index.names.push((i, words, name.to_owned()));
+            }
+        }
+        index
+    }
+}
+
+/// A role named in a text, and the (longest) name it was named by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mention<'a> {
+    pub role: &'a Role,
+    pub name: &'a str,
 }
 
 impl Taxonomy {
     pub fn new(roles: Vec<Role>) -> Self {
         let index = SearchIndex::new(&roles);
-        Taxonomy { roles, index }
+        let mentions = MentionIndex::new(&roles);
+        Taxonomy {
+            roles,
+            index,
+            mentions,
+        }
+    }
+
+    /// The roles a text names by any of their names ([`Role::names`]), as whole words
+    /// after normalisation and stemming: "Senior back-channel negotiators" names Track Two.
+    /// Each role once, by the longest name found, in the order the roles are listed.
+    pub fn mentions(&self, text: &str) -> Vec<Mention<'_>> {
+        let words = stems(text);
+        let mut best: std::collections::BTreeMap<usize, usize> = Default::default();
+        for start in 0..words.len() {
+            let Some(candidates) = self.mentions.by_first.get(&words[start]) else {
+                continue;
+            };
+            for &n in candidates {
+                let (role, name_words, _) = &self.mentions.names[n];
+                if words[start..].starts_with(name_words) {
+                    let longer = best
+                        .get(role)
+                        .is_none_or(|&b| self.mentions.names[b].1.len() < name_words.len());
+                    if longer {
+                        best.insert(*role, n);
+                    }
+                }
+            }
+        }
+        best.into_iter()
+            .map(|(role, n)| Mention {
+                role: &self.roles[role],
+                name: &self.mentions.names[n].2,
+            })
+            .collect()
+    }
+
+    /// A hash of every role's names: when it changes, what [`Taxonomy::mentions`] finds
+    /// may change, and stored mentions must be found again.
+    pub fn names_version(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        for (role, words, name) in &self.mentions.names {
+            hasher.update(self.roles[*role].slug.as_bytes());
+            hasher.update([0]);
+            hasher.update(name.as_bytes());
+            hasher.update([0]);
+            hasher.update(words.join(" ").as_bytes());
+            hasher.update([1]);
+        }
+        hasher
+            .finalize()
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     pub fn roles(&self) -> &[Role] {
@@ -303,6 +408,21 @@ impl Taxonomy {
             .sum();
         if !named || carried < words {
             return None;
+        }
+        // Every word must be a whole word of the name, not the start of one ("ana" is
+        // not "Analyst") nor a near miss, unless the query is a known misspelling.
+        if hit.matched.field != Field::Spelling {
+            let stem = |t: &str| crate::search::normalize::stem(t);
+            let name: Vec<String> = crate::search::normalize::terms(&hit.matched.text)
+                .iter()
+                .map(|t| stem(t))
+                .collect();
+            let whole = crate::search::normalize::terms(query)
+                .iter()
+                .all(|t| name.contains(&stem(t)));
+            if !whole {
+                return None;
+            }
         }
         let role = self.role(&hit.slug)?;
         Some(Expansion {

@@ -147,7 +147,7 @@ fn a_query_that_names_a_role_expands_to_all_its_names() {
         "{:?}",
         two.names
     );
-    for query in ["Ana Ruiz", "ana@example.org", "Lisbon", ""] {
+    for query in ["Ana Ruiz", "ana", "ana@example.org", "Lisbon", ""] {
         assert_eq!(
             taxonomy.expand(query).map(|e| e.role.slug.clone()),
             None,
@@ -170,4 +170,34 @@ fn the_default_kit_has_two_questions_per_level() {
             );
         }
     }
+}
+
+#[test]
+fn a_text_names_the_roles_whose_names_it_contains() {
+    let taxonomy = Taxonomy::new(seed::embedded().expect("seed data loads"));
+    let slugs = |text: &str| -> Vec<String> {
+        taxonomy
+            .mentions(text)
+            .iter()
+            .map(|m| m.role.slug.clone())
+            .collect()
+    };
+    assert_eq!(
+        slugs("Second Track Diplomacy Lead"),
+        ["track-two-diplomacy-practitioner"]
+    );
+    // "Negotiator" is also one of the Diplomat role's titles.
+    assert_eq!(
+        slugs("Senior back-channel negotiators, Vienna"),
+        ["diplomat", "track-two-diplomacy-practitioner"]
+    );
+    assert!(
+        slugs("Track II dialogue facilitator")
+            .contains(&"track-two-diplomacy-practitioner".to_owned())
+    );
+    assert!(slugs("Ran the finance team").is_empty());
+    assert!(slugs("Track record of success").is_empty());
+    let m = taxonomy.mentions("Led Track Two diplomacy workshops");
+    assert_eq!(m[0].name, "Track Two diplomacy", "the longest name found");
+    assert_eq!(taxonomy.names_version().len(), 16);
 }

@@ -28,6 +28,16 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
         "seed data loaded"
     );
     let mut state = AppState::new(db, crate::auth::password::Passwords::production()).await?;
+    if let Some(candidates) =
+        crate::services::candidate_roles::reindex_if_stale(&state.db, &state.taxonomy)
+            .await
+            .context("finding the roles candidates name")?
+    {
+        tracing::info!(
+            candidates,
+            "roles found again in candidates' titles and summaries"
+        );
+    }
     state.secure_cookies = config.secure_cookies;
     state.limits.trust_forwarded_for = config.trust_forwarded_for;
     state.mail = crate::mail::Mail::new(config.public_url());

@@ -3,8 +3,10 @@
 pub mod api_tokens;
 pub mod applications;
 pub mod audit_events;
+pub mod candidate_roles;
 pub mod candidates;
 pub mod decisions;
+pub mod index_versions;
 pub mod interviews;
 pub mod invitations;
 pub mod kit_questions;

@@ -215,7 +215,15 @@ async fn create(
     Form(form): Form<CandidateForm>,
 ) -> Result<Response> {
     let requisition = form.requisition.trim().parse::<i32>().ok();
-    match service::create(&state.db, &user, &form.input(), requisition).await {
+    match service::create(
+        &state.db,
+        &state.taxonomy,
+        &user,
+        &form.input(),
+        requisition,
+    )
+    .await
+    {
         Ok((c, _)) => {
             Ok(Redirect::to(&format!("/candidates/{}?done=created", c.id)).into_response())
         }
@@ -288,7 +296,7 @@ async fn update(
     Path(id): Path<i32>,
     Form(form): Form<CandidateForm>,
 ) -> Result<Response> {
-    match service::update(&state.db, &user, id, &form.input()).await {
+    match service::update(&state.db, &state.taxonomy, &user, id, &form.input()).await {
         Ok(_) => Ok(Redirect::to(&format!("/candidates/{id}?done=saved")).into_response()),
         Err(e) => form_again(&state, page, &user, Some(id), &form, e).await,
     }

@@ -319,15 +319,18 @@ async fn cancel(
 #[serde(deny_unknown_fields)]
 pub struct NewInterview {
     application_id: i32,
-    /// Local date and time in `time_zone`, e.g. "2026-12-01T10:00".
-    starts_at: String,
-    /// IANA time zone, e.g. "Europe/Vienna".
-    time_zone: String,
+    /// An instant with its offset ("2031-03-04T09:00:00Z"), or a local date and time
+    /// ("2031-03-04T10:00") read in `time_zone`.
+    scheduled_at: String,
+    /// IANA time zone ("Europe/Vienna"), in which invitations show the time; default UTC.
+    #[serde(default)]
+    time_zone: Option<String>,
     duration_minutes: i32,
     /// A room, an address or a video link.
+    #[serde(default)]
     location: String,
-    /// Emails of the interviewers.
-    panel: Vec<String>,
+    /// Emails of the panel.
+    interviewers: Vec<String>,
     /// Question ids, in order; leave out for the requisition's kit (by default two
     /// questions per level).
     #[serde(default)]
@@ -345,16 +348,28 @@ pub struct InterviewBody {
     /// "scheduled" or "cancelled".
     status: String,
     #[schema(value_type = String, format = DateTime)]
-    starts_at: chrono::DateTime<chrono::Utc>,
+    scheduled_at: chrono::DateTime<chrono::Utc>,
     time_zone: String,
     duration_minutes: i32,
     location: String,
     /// Emails of the panel.
-    panel: Vec<String>,
+    interviewers: Vec<String>,
     /// Question ids of the kit, in order.
     questions: Vec<String>,
     /// The iCalendar SEQUENCE of the latest invitation.
     sequence: i32,
+}
+
+/// `scheduled_at` as the local time the service reads in `zone`: an instant with an
+/// offset is converted; a local time is passed on as it is.
+fn local_time(scheduled_at: &str, zone: &str) -> String {
+    match (
+        chrono::DateTime::parse_from_rfc3339(scheduled_at.trim()),
+        service::parse_zone(zone),
+    ) {
+        (Ok(at), Ok(tz)) => at.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string(),
+        _ => scheduled_at.to_owned(),
+    }
 }
 
 #[utoipa::path(
@@ -376,7 +391,7 @@ async fn create_api(
 ) -> Result<(StatusCode, Json<InterviewBody>)> {
     let mut errors = FieldErrors::new();
     let mut ids_by_email = BTreeMap::new();
-    for email in body.panel.iter().chain(body.focus.values()) {
+    for email in body.interviewers.iter().chain(body.focus.values()) {
         if ids_by_email.contains_key(email) {
             continue;
         }
@@ -388,7 +403,7 @@ async fn create_api(
             Some(u) => {
                 ids_by_email.insert(email.clone(), u.id);
             }
-            None => errors.insert("panel", format!("{email} is not a user of Attaché.")),
+            None => errors.insert("interviewers", format!("{email} is not a user of Attaché.")),
         }
     }
     if !errors.is_empty() {
@@ -403,13 +418,14 @@ async fn create_api(
                 .default_kit
         }
     };
+    let time_zone = body.time_zone.unwrap_or_else(|| "UTC".to_owned());
     let input = InterviewInput {
-        starts_at: body.starts_at,
-        time_zone: body.time_zone,
+        starts_at: local_time(&body.scheduled_at, &time_zone),
+        time_zone,
         duration_minutes: body.duration_minutes.to_string(),
         location: body.location,
         panel: body
-            .panel
+            .interviewers
             .iter()
             .filter_map(|e| ids_by_email.get(e).copied())
             .collect(),
@@ -436,11 +452,11 @@ async fn create_api(
             id: i.id,
             application_id: i.application_id,
             status: "scheduled".to_owned(),
-            starts_at: i.starts_at,
+            scheduled_at: i.starts_at,
             time_zone: i.time_zone,
             duration_minutes: i.duration_minutes,
             location: i.location,
-            panel: i.panel.into_iter().map(|p| p.email).collect(),
+            interviewers: i.panel.into_iter().map(|p| p.email).collect(),
             questions: i.questions.into_iter().map(|q| q.id).collect(),
             sequence: i.sequence,
         }),

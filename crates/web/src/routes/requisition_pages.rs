@@ -417,7 +417,15 @@ async fn import_confirm(
         }
     };
     let model = service::find_visible(&state.db, &user, id).await?;
-    import::import(&state.db, Some(user.id), &model, &rows, |_| {}).await?;
+    import::import(
+        &state.db,
+        &state.taxonomy,
+        Some(user.id),
+        &model,
+        &rows,
+        |_| {},
+    )
+    .await?;
     Ok(Redirect::to(&format!("/requisitions/{id}?done=imported")).into_response())
 }
 

@@ -234,8 +234,14 @@ async fn create_candidate(
         source: body.source,
         notes: body.notes,
     };
-    let (candidate, application) =
-        candidate_service::create(&state.db, &user, &input, body.requisition_id).await?;
+    let (candidate, application) = candidate_service::create(
+        &state.db,
+        &state.taxonomy,
+        &user,
+        &input,
+        body.requisition_id,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(CandidateBody::new(candidate, application.as_ref())),

@@ -4,6 +4,7 @@
 //! also looks for every other name of that role, so it finds a "Second Track Diplomacy
 //! Lead"; each result says what matched.
 
+use attache_core::search::normalize::singular;
 use attache_core::search::{Segment, highlight};
 use attache_core::{Stage, Taxonomy};
 use sea_orm::{
@@ -83,7 +84,8 @@ pub struct Hit {
 pub struct Results {
     pub query: String,
     pub role: Option<RoleExpansion>,
-    pub hits: Vec<Hit>,
+    /// The page's candidates, best first.
+    pub results: Vec<Hit>,
     /// How many candidates match, counted up to [`COUNT_LIMIT`].
     pub total: u64,
     /// True when more than `total` match.
@@ -118,65 +120,39 @@ impl Sql {
     }
 }
 
-/// What the full-text part of the query matches, or `None` for "everything".
+/// What the query asks for.
 enum TextFilter {
     All,
     /// A whole email address: found by the unique index, not the text index.
     Email(String),
-    /// Words (each as a prefix, all required) or any of the role's names as a phrase.
-    Words {
-        words: Vec<String>,
-        names: Vec<Vec<String>>,
-    },
+    /// A role, by any of its names: the candidates whose title or summary names it, found
+    /// in `candidate_roles` (titles first).
+    Role(String),
+    /// Words, each as a prefix, all required, in name, email, title or summary.
+    Words(Vec<String>),
 }
 
 fn text_filter(q: &str, expansion: Option<&RoleExpansion>) -> TextFilter {
     let q = q.trim();
     if q.is_empty() {
-        return TextFilter::All;
-    }
-    if crate::fields::email(q).is_ok() {
-        return TextFilter::Email(q.to_lowercase());
-    }
-    let names = expansion
-        .map(|e| shortest_phrases(e.names.iter().map(|n| words(n)).collect()))
-        .unwrap_or_default();
-    TextFilter::Words {
-        words: words(q),
-        names,
+        TextFilter::All
+    } else if crate::fields::email(q).is_ok() {
+        TextFilter::Email(q.to_lowercase())
+    } else if let Some(e) = expansion {
+        TextFilter::Role(e.slug.clone())
+    } else {
+        TextFilter::Words(words(q))
     }
 }
 
-/// The phrases to look for: a phrase that contains another as whole words adds no match
-/// to an OR ("track two diplomacy" is found by "track two"), so it is left out. Fewer
-/// phrases make the full-text query several times faster.
-fn shortest_phrases(mut phrases: Vec<Vec<String>>) -> Vec<Vec<String>> {
-    phrases.retain(|p| !p.is_empty());
-    phrases.sort_by_key(Vec::len);
-    let mut kept: Vec<Vec<String>> = Vec::new();
-    for p in phrases {
-        let covered = kept
-            .iter()
-            .any(|k| p.windows(k.len()).any(|w| w == k.as_slice()));
-        if !covered {
-            kept.push(p);
-        }
-    }
-    kept
-}
-
-/// The FTS5 MATCH expression: `("ana"* AND "ruiz"*) OR "track ii" OR …`. Words hold only
-/// letters and digits, so quoting them is enough.
-fn fts5_expression(words: &[String], names: &[Vec<String>]) -> String {
-    let mut parts = Vec::new();
-    if !words.is_empty() {
-        let all: Vec<String> = words.iter().map(|w| format!("\"{w}\"*")).collect();
-        parts.push(format!("({})", all.join(" AND ")));
-    }
-    for name in names {
-        parts.push(format!("\"{}\"", name.join(" ")));
-    }
-    parts.join(" OR ")
+/// The FTS5 MATCH expression: `"ana"* AND "ruiz"*`. Words hold only letters and digits,
+/// so quoting them is enough.
+fn fts5_expression(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| format!("\"{w}\"*"))
+        .collect::<Vec<_>>()
+        .join(" AND ")
 }
 
 /// Search the candidates `user` may see.
@@ -206,14 +182,13 @@ pub async fn search(
         return Ok(Results {
             query: q,
             role: expansion,
-            hits: Vec::new(),
+            results: Vec::new(),
             total: 0,
             more: false,
             page,
             pages: 0,
         });
     }
-    let filter = text_filter(&q, expansion.as_ref());
     let backend = db.get_database_backend();
     let mut sql = Sql {
         backend,
@@ -222,36 +197,35 @@ pub async fn search(
     let mut from = "candidates c".to_owned();
     let mut conditions: Vec<String> = Vec::new();
     let mut rank = "c.name, c.id".to_owned();
-    match &filter {
+    match text_filter(&q, expansion.as_ref()) {
         TextFilter::All => {}
         TextFilter::Email(email) => {
-            conditions.push(format!("c.email = {}", sql.bind(email.clone())));
+            conditions.push(format!("c.email = {}", sql.bind(email)));
         }
-        TextFilter::Words { words, names } if words.is_empty() && names.is_empty() => {
+        TextFilter::Role(slug) => {
+            from = format!(
+                "(SELECT candidate_id, MIN(field) AS k FROM candidate_roles WHERE role_slug = {} \
+                 GROUP BY candidate_id) m JOIN candidates c ON c.id = m.candidate_id",
+                sql.bind(slug)
+            );
+            // Named in the title before named in the summary; newest first.
+            rank = "m.k, c.id DESC".to_owned();
+        }
+        TextFilter::Words(words) if words.is_empty() => {
             // Only punctuation: nothing can match.
             conditions.push("1 = 0".to_owned());
         }
-        TextFilter::Words { words, names } => match backend {
+        TextFilter::Words(words) => match backend {
             DatabaseBackend::Postgres => {
-                let mut queries = Vec::new();
-                if !words.is_empty() {
-                    let prefixes: Vec<String> = words.iter().map(|w| format!("{w}:*")).collect();
-                    queries.push(format!(
-                        "to_tsquery('english', {})",
-                        sql.bind(prefixes.join(" & "))
-                    ));
-                    queries.push(format!(
-                        "to_tsquery('simple', {})",
-                        sql.bind(prefixes.join(" & "))
-                    ));
-                }
-                for name in names {
-                    queries.push(format!(
-                        "phraseto_tsquery('english', {})",
-                        sql.bind(name.join(" "))
-                    ));
-                }
-                let tsquery = format!("({})", queries.join(" || "));
+                let prefixes: Vec<String> = words.iter().map(|w| format!("{w}:*")).collect();
+                let prefixes = prefixes.join(" & ");
+                // English stems for names, titles and summaries; plain words for the parts
+                // of email addresses.
+                let tsquery = format!(
+                    "(to_tsquery('english', {}) || to_tsquery('simple', {}))",
+                    sql.bind(prefixes.clone()),
+                    sql.bind(prefixes)
+                );
                 conditions.push(format!("c.search @@ {tsquery}"));
                 rank = format!("ts_rank(c.search, {tsquery}) DESC, c.name, c.id");
             }
@@ -259,7 +233,7 @@ pub async fn search(
                 from = "candidates_fts f JOIN candidates c ON c.id = f.rowid".to_owned();
                 conditions.push(format!(
                     "candidates_fts MATCH {}",
-                    sql.bind(fts5_expression(words, names))
+                    sql.bind(fts5_expression(&words))
                 ));
                 // Name and title weigh most, then email, then summary.
                 rank = "bm25(candidates_fts, 10.0, 5.0, 10.0, 1.0), c.name, c.id".to_owned();
@@ -291,15 +265,14 @@ pub async fn search(
     // Counting every match of a broad query costs as much as ranking them; past the limit
     // the page says "more than" instead.
     let count_sql = format!(
-        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from}{where_clause} LIMIT {}) AS matches",
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from}{where_clause} LIMIT {}) matches",
         COUNT_LIMIT + 1
     );
-    let count_values = sql.values.clone();
     let total: i64 = match db
         .query_one_raw(Statement::from_sql_and_values(
             backend,
             count_sql,
-            count_values,
+            sql.values.clone(),
         ))
         .await?
     {
@@ -322,11 +295,11 @@ pub async fn search(
         .iter()
         .map(|row| row.try_get::<i32>("", "id"))
         .collect::<Result<_, _>>()?;
-    let hits = describe(db, user, &ids, &q, expansion.as_ref()).await?;
+    let results = describe(db, taxonomy, user, &ids, &q, expansion.as_ref()).await?;
     Ok(Results {
         query: q,
         role: expansion,
-        hits,
+        results,
         total,
         more,
         page,
@@ -338,6 +311,7 @@ pub async fn search(
 /// matched.
 async fn describe(
     db: &impl ConnectionTrait,
+    taxonomy: &Taxonomy,
     user: &CurrentUser,
     ids: &[i32],
     q: &str,
@@ -376,15 +350,20 @@ async fn describe(
             current_title: c.current_title.clone(),
             location: c.location.clone(),
             applications,
-            matched: explain(c, q, expansion),
+            matched: explain(taxonomy, c, q, expansion),
         });
     }
     Ok(hits)
 }
 
-/// Which fields matched the query or one of the role's names, in the order a recruiter
-/// reads a result: title, summary, name, email.
-fn explain(c: &candidates::Model, q: &str, expansion: Option<&RoleExpansion>) -> Vec<Match> {
+/// Which fields matched the query or named the role, in the order a recruiter reads a
+/// result: title, summary, name, email.
+fn explain(
+    taxonomy: &Taxonomy,
+    c: &candidates::Model,
+    q: &str,
+    expansion: Option<&RoleExpansion>,
+) -> Vec<Match> {
     if q.trim().is_empty() {
         return Vec::new();
     }
@@ -400,10 +379,11 @@ fn explain(c: &candidates::Model, q: &str, expansion: Option<&RoleExpansion>) ->
             continue;
         }
         let role_name = expansion.and_then(|e| {
-            e.names
-                .iter()
-                .find(|name| contains_words(text, name))
-                .cloned()
+            taxonomy
+                .mentions(text)
+                .into_iter()
+                .find(|m| m.role.slug == e.slug)
+                .map(|m| m.name.to_owned())
         });
         let segments = match &role_name {
             Some(name) => mark_phrase(text, name),
@@ -420,23 +400,15 @@ fn explain(c: &candidates::Model, q: &str, expansion: Option<&RoleExpansion>) ->
     out
 }
 
-/// Whether every word of `name` occurs in `text` in order, whole words, ignoring case and
-/// punctuation ("back-channel" in "Back channel negotiator").
-fn contains_words(text: &str, name: &str) -> bool {
-    let text = words_all(text);
-    let name = words_all(name);
-    !name.is_empty() && text.windows(name.len()).any(|w| w == name.as_slice())
-}
-
 /// `text` with the first occurrence of `name`'s words marked, from its first word to its
 /// last, punctuation between them included ("Back-channel").
 fn mark_phrase(text: &str, name: &str) -> Vec<Segment> {
     let spans: Vec<(usize, usize)> = word_spans(text);
     let words: Vec<String> = spans
         .iter()
-        .map(|(a, b)| text[*a..*b].to_lowercase())
+        .map(|(a, b)| singular(&text[*a..*b].to_lowercase()))
         .collect();
-    let name = words_all(name);
+    let name: Vec<String> = words_all(name).iter().map(|w| singular(w)).collect();
     let found = (!name.is_empty())
         .then(|| words.windows(name.len()).position(|w| w == name.as_slice()))
         .flatten();
@@ -554,46 +526,11 @@ mod tests {
     #[test]
     fn fts5_expressions_quote_every_word() {
         let words = vec!["ana".to_owned(), "ruiz".to_owned()];
-        let names = vec![vec!["track".to_owned(), "ii".to_owned()]];
-        assert_eq!(
-            fts5_expression(&words, &names),
-            "(\"ana\"* AND \"ruiz\"*) OR \"track ii\""
-        );
+        assert_eq!(fts5_expression(&words), "\"ana\"* AND \"ruiz\"*");
         assert_eq!(
             super::words("O'Brien \"x\" -- AND"),
             ["o", "brien", "x", "and"]
         );
-    }
-
-    #[test]
-    fn phrases_that_contain_a_shorter_one_are_left_out() {
-        let p = |t: &str| t.split(' ').map(str::to_owned).collect::<Vec<_>>();
-        let kept = shortest_phrases(vec![
-            p("track two diplomacy"),
-            p("track two"),
-            p("second track diplomacy lead"),
-            p("back channel"),
-            p("two track diplomacy"),
-        ]);
-        assert_eq!(
-            kept,
-            [
-                p("track two"),
-                p("back channel"),
-                p("two track diplomacy"),
-                p("second track diplomacy lead")
-            ]
-        );
-    }
-
-    #[test]
-    fn role_names_match_whole_words_across_punctuation() {
-        assert!(contains_words("Back channel negotiator", "back-channel"));
-        assert!(!contains_words("Backchannel", "back-channel"));
-        assert!(contains_words(
-            "Senior Second Track Diplomacy Lead, Vienna",
-            "Second Track Diplomacy Lead"
-        ));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! lower-cased), on any number of requisitions, each application at a pipeline stage.
 //! Stage moves keep their reason in the audit log.
 
-use attache_core::{RequisitionStatus, Stage};
+use attache_core::{RequisitionStatus, Stage, Taxonomy};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
@@ -15,7 +15,7 @@ use crate::db::begin_write;
 use crate::entities::{applications, candidates, requisitions};
 use crate::error::AppError;
 use crate::fields::{self, FieldErrors};
-use crate::services::{audit, policy, requisitions as requisition_service};
+use crate::services::{audit, candidate_roles, policy, requisitions as requisition_service};
 
 /// A candidate's details, as typed into a form or sent as JSON.
 #[derive(Debug, Clone, Default)]
@@ -89,6 +89,7 @@ async fn id_by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<i3
 /// not found or closed; nothing is written then.
 pub async fn create(
     db: &DatabaseConnection,
+    taxonomy: &Taxonomy,
     actor: &CurrentUser,
     input: &CandidateInput,
     requisition_id: Option<i32>,
@@ -119,6 +120,7 @@ pub async fn create(
         Some(SqlErr::UniqueConstraintViolation(_)) => email_taken(&email, None),
         _ => e.into(),
     })?;
+    candidate_roles::index(&txn, taxonomy, &candidate).await?;
     audit::record(
         &txn,
         Some(actor.id),
@@ -142,6 +144,7 @@ pub async fn create(
 /// Not found, a message per bad field, or an email another candidate has (409).
 pub async fn update(
     db: &DatabaseConnection,
+    taxonomy: &Taxonomy,
     actor: &CurrentUser,
     id: i32,
     input: &CandidateInput,
@@ -168,6 +171,7 @@ pub async fn update(
         Some(SqlErr::UniqueConstraintViolation(_)) => email_taken(&email, None),
         _ => e.into(),
     })?;
+    candidate_roles::index(&txn, taxonomy, &candidate).await?;
     audit::record(
         &txn,
         Some(actor.id),

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use attache_core::{RequisitionStatus, Stage};
+use attache_core::{RequisitionStatus, Stage, Taxonomy};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -18,8 +18,8 @@ use serde_json::json;
 use crate::db::begin_write;
 use crate::entities::{applications, candidates, requisitions};
 use crate::error::AppError;
-use crate::services::audit;
 use crate::services::candidates::{CandidateInput, check};
+use crate::services::{audit, candidate_roles};
 
 /// The largest file accepted.
 pub const MAX_BYTES: usize = 512 * 1024;
@@ -367,6 +367,7 @@ pub async fn plan(
 /// The requisition is closed, or the database failed; nothing is written then.
 pub async fn import(
     db: &DatabaseConnection,
+    taxonomy: &Taxonomy,
     actor_id: Option<i32>,
     requisition: &requisitions::Model,
     rows: &[Row],
@@ -389,7 +390,7 @@ pub async fn import(
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("candidate vanished")))?,
             Outcome::New => {
                 let c = &row.candidate;
-                candidates::ActiveModel {
+                let candidate = candidates::ActiveModel {
                     name: Set(c.name.clone()),
                     email: Set(c.email.clone()),
                     current_title: Set(c.current_title.clone()),
@@ -402,8 +403,9 @@ pub async fn import(
                     ..Default::default()
                 }
                 .insert(&txn)
-                .await?
-                .id
+                .await?;
+                candidate_roles::index(&txn, taxonomy, &candidate).await?;
+                candidate.id
             }
         };
         applications::ActiveModel {

@@ -234,7 +234,8 @@ async fn check(
         }
     };
     let location = errors
-        .take(fields::required(fields::PLACE, &input.location))
+        .take(fields::optional(fields::PLACE, &input.location))
+        .flatten()
         .unwrap_or_default();
     let mut panel: Vec<users::Model> = Vec::new();
     for id in &input.panel {
@@ -956,7 +957,6 @@ fn ics(invite: &Invite<'_>, host: &str, link: &str, panel: &[users::Model], kind
             "Interview: {} ({})",
             invite.candidate.name, invite.role.title
         ))
-        .location(&i.location)
         .description(&format!("Questions and rubrics: {link}"))
         .url(link)
         .status(if kind == Kind::Cancel {
@@ -969,6 +969,9 @@ fn ics(invite: &Invite<'_>, host: &str, link: &str, panel: &[users::Model], kind
                 .add_parameter("CN", &invite.organizer.name)
                 .done(),
         );
+    if !i.location.is_empty() {
+        event.location(&i.location);
+    }
     for member in panel {
         event.append_multi_property(
             icalendar::Property::new("ATTENDEE", format!("mailto:{}", member.email))

@@ -3,6 +3,7 @@
 
 pub mod api_tokens;
 pub mod audit;
+pub mod candidate_roles;
 pub mod candidate_search;
 pub mod candidates;
 pub mod import;
