@@ -80,9 +80,6 @@ async fn populate(db: &sea_orm::DatabaseConnection, requisition: i32) {
     db.execute_raw(Statement::from_string(backend, sql))
         .await
         .unwrap();
-    if backend == sea_orm::DatabaseBackend::Postgres {
-        db.execute_unprepared("ANALYZE").await.unwrap();
-    }
 }
 
 async fn run(url: &str, label: &str) {
@@ -142,6 +139,8 @@ async fn run(url: &str, label: &str) {
     attache_web::services::candidate_roles::reindex_if_stale(&db, &taxonomy)
         .await
         .unwrap();
+    // Fresh statistics, as autovacuum would gather after a bulk load.
+    db.execute_unprepared("ANALYZE").await.unwrap();
     eprintln!(
         "{label}: {CANDIDATES} candidates loaded, and the roles they name found, in {:.1} s",
         started.elapsed().as_secs_f64()

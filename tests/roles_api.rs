@@ -126,3 +126,49 @@ async fn openapi_document_describes_the_role_operations() {
         assert!(schemas[s].is_object(), "schema {s} missing");
     }
 }
+
+/// The recruiter workspace's operations are in the OpenAPI document too, with SPEC's
+/// field names.
+#[tokio::test]
+async fn openapi_document_describes_the_workspace_operations() {
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
+    let v = app.get("/api/openapi.json").await.json();
+    for (path, method) in [
+        ("/api/v1/requisitions", "get"),
+        ("/api/v1/requisitions", "post"),
+        ("/api/v1/candidates", "get"),
+        ("/api/v1/candidates", "post"),
+        ("/api/v1/applications/{id}", "patch"),
+        ("/api/v1/interviews", "post"),
+    ] {
+        assert!(
+            v["paths"][path][method].is_object(),
+            "{method} {path} missing"
+        );
+    }
+    let schemas = &v["components"]["schemas"];
+    let fields = |name: &str| -> Vec<String> {
+        schemas[name]["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("schema {name} missing"))
+            .keys()
+            .cloned()
+            .collect()
+    };
+    for f in [
+        "application_id",
+        "interviewers",
+        "questions",
+        "scheduled_at",
+        "duration_minutes",
+    ] {
+        assert!(
+            fields("NewInterview").contains(&f.to_owned()),
+            "NewInterview.{f}"
+        );
+    }
+    assert!(fields("Results").contains(&"results".to_owned()));
+    for f in ["id", "name", "current_title", "matched"] {
+        assert!(fields("Hit").contains(&f.to_owned()), "Hit.{f}");
+    }
+}

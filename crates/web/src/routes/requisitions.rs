@@ -325,7 +325,7 @@ pub struct CandidateSearchParams {
     tag = "requisitions",
     params(CandidateSearchParams),
     responses(
-        (status = 200, description = "Best matches first, 25 per page, each saying what matched; `role` is set when the query named one", body = serde_json::Value),
+        (status = 200, description = "Best matches first, 25 per page, each saying what matched; `role` is set when the query named one", body = Results),
         (status = 422, description = "Not a stage, or the query is too long"),
     )
 )]

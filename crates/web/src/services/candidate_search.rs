@@ -36,7 +36,7 @@ pub struct SearchQuery {
 }
 
 /// The role a query named, and what search looked for because of it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct RoleExpansion {
     pub slug: String,
     pub title: String,
@@ -48,26 +48,30 @@ pub struct RoleExpansion {
 
 /// Why a candidate came up: a field, its text with the matching words marked, and the
 /// role name it matched when the match came through the role.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Match {
     /// "Title", "Summary", "Name" or "Email".
     pub field: &'static str,
+    /// The field's text (shortened around the match), in pieces; `mark` is true for the
+    /// words that matched.
+    #[schema(value_type = Vec<Object>)]
     pub segments: Vec<Segment>,
     /// The role's name that matched ("Second Track Diplomacy Lead").
     pub via: Option<String>,
 }
 
 /// An application as a search result shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApplicationLine {
     pub id: i32,
     pub requisition_id: i32,
     pub requisition: String,
+    #[schema(value_type = String)]
     pub stage: Stage,
 }
 
 /// One candidate in the results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Hit {
     pub id: i32,
     pub name: String,
@@ -80,7 +84,7 @@ pub struct Hit {
 }
 
 /// One page of results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Results {
     pub query: String,
     pub role: Option<RoleExpansion>,
@@ -203,13 +207,15 @@ pub async fn search(
             conditions.push(format!("c.email = {}", sql.bind(email)));
         }
         TextFilter::Role(slug) => {
+            // Only ids: the page's candidates are read afterwards, so the 25 best need no
+            // join with the candidates table.
             from = format!(
-                "(SELECT candidate_id, MIN(field) AS k FROM candidate_roles WHERE role_slug = {} \
-                 GROUP BY candidate_id) m JOIN candidates c ON c.id = m.candidate_id",
+                "(SELECT candidate_id AS id, MIN(field) AS k FROM candidate_roles \
+                 WHERE role_slug = {} GROUP BY candidate_id) c",
                 sql.bind(slug)
             );
             // Named in the title before named in the summary; newest first.
-            rank = "m.k, c.id DESC".to_owned();
+            rank = "c.k, c.id DESC".to_owned();
         }
         TextFilter::Words(words) if words.is_empty() => {
             // Only punctuation: nothing can match.
