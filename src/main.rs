@@ -85,6 +85,20 @@ enum Command {
         /// https://attache.example.org [default: http://BIND].
         #[arg(long, env = "ATTACHE_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Fill a database that has no users with demo data (a team whose sign-ins are
+        /// printed, three requisitions, 200 candidates, interviews) before serving.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Add demo data to the database: the demo team (if missing), three requisitions (if
+    /// there are none), synthetic candidates on them at every stage, and a few interviews.
+    Demo {
+        /// How many candidates to add.
+        #[arg(long, default_value_t = 200)]
+        candidates: usize,
+        /// The same seed gives the same candidates.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Apply every pending database migration, then exit.
     Migrate,
@@ -239,6 +253,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             smtp_url,
             mail_from,
             public_url,
+            demo,
         } => {
             let config = config(Overrides {
                 bind,
@@ -252,7 +267,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ..overrides
             })?;
             init_logging();
-            runtime()?.block_on(attache_web::serve(config))?;
+            runtime()?.block_on(attache_web::serve_with(config, demo))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
@@ -309,6 +324,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("{token}");
             eprintln!(
                 "This token is shown once; only its hash is stored. Use it as `Authorization: Bearer TOKEN`."
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { candidates, seed } => {
+            let config = config(overrides)?;
+            let report = runtime()?.block_on(async {
+                let state = attache_web::server::prepare(&config).await?;
+                let bar = progress_bar(u64::try_from(candidates).unwrap_or(0), "candidates");
+                let report = attache_web::services::demo::populate(&state, candidates, seed, |n| {
+                    bar.set_position(u64::try_from(n).unwrap_or(0));
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                bar.finish_and_clear();
+                anyhow::Ok(report)
+            })?;
+            println!(
+                "added {} candidates ({} on requisitions), {} requisitions, {} interviews, {} demo users (password \"{}\")",
+                report.candidates,
+                report.applications,
+                report.requisitions,
+                report.interviews,
+                report.users,
+                attache_web::services::demo::PASSWORD
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -380,6 +419,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// Connect and bring the schema up to date, so commands work on a fresh database.
+/// A progress bar on standard error when it is a terminal; hidden otherwise.
+fn progress_bar(len: u64, unit: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    if io::stderr().is_terminal() {
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(&format!("{{bar:40}} {{pos}}/{{len}} {unit}"))
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar
+}
+
 async fn find_requisition(
     db: &sea_orm::DatabaseConnection,
     id: i32,
@@ -440,15 +493,7 @@ async fn import_candidates(
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let bar = indicatif::ProgressBar::new(u64::try_from(rows.len()).unwrap_or(0));
-    if io::stderr().is_terminal() {
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-    } else {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
+    let bar = progress_bar(u64::try_from(rows.len()).unwrap_or(0), "rows");
     // The roles as the database holds them, as `serve` would find them.
     let taxonomy = Taxonomy::new(attache_web::services::roles::load_all(&db).await?);
     let counts = import::import(&db, &taxonomy, None, &requisition, &rows, |n| {

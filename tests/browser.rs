@@ -363,6 +363,22 @@ async fn workspace_data(app: &TestApp, interviewer: &support::TestUser) -> Works
     }
 }
 
+/// The current page at 390 px wide has no sideways scroll (and is saved as NAME-390.png
+/// under `ATTACHE_SCREENSHOTS`, with NAME-1280.png); the window goes back to 1280 px.
+async fn fits_a_phone(b: &Browser, name: &str) -> Result<(), fantoccini::error::CmdError> {
+    let shots = std::env::var_os("ATTACHE_SCREENSHOTS").map(std::path::PathBuf::from);
+    page_width(b, shots.as_deref(), &format!("{name}-1280")).await?;
+    b.client.set_window_size(390, 900).await?;
+    let inner = b.client.execute("return window.innerWidth", vec![]).await?;
+    let width = page_width(b, shots.as_deref(), &format!("{name}-390")).await?;
+    b.client.set_window_size(1280, 900).await?;
+    assert!(
+        width <= inner.as_i64().unwrap(),
+        "{name}: {width} px wide in a {inner} px window"
+    );
+    Ok(())
+}
+
 /// The page's scroll width, after saving a screenshot of it to `shots` if given.
 async fn page_width(
     b: &Browser,
@@ -597,6 +613,7 @@ async fn a_recruiter_opens_a_requisition_imports_candidates_and_schedules_an_int
         b.submit().await?;
         let problem = b.text_of(".form-error").await?;
         assert!(problem.contains("Nothing was imported"), "{problem}");
+        fits_a_phone(b, "import-errors").await?;
         assert!(
             problem.contains("not-an-email") || problem.contains("email"),
             "{problem}"
@@ -614,6 +631,7 @@ async fn a_recruiter_opens_a_requisition_imports_candidates_and_schedules_an_int
             .await?;
         let confirm = b.text_of("main form button[type=submit]").await?;
         assert_eq!(confirm, "Import 3 rows");
+        fits_a_phone(b, "import-preview").await?;
         b.submit().await?;
         let notice = b.text_of("p.notice").await?;
         assert_eq!(notice, "Candidates imported.");

@@ -165,3 +165,53 @@ async fn a_good_file_imports_once_and_exports_the_same_columns() {
     assert!(!missing.status.success());
     assert!(text(&missing.stderr).contains("no requisition has the number 999"));
 }
+
+#[tokio::test]
+async fn demo_adds_a_team_requisitions_and_candidates_once() {
+    let database = support::fresh_database().await;
+    let o = attache(
+        &database.url,
+        &["demo", "--candidates", "60", "--seed", "7"],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).starts_with("added 60 candidates"),
+        "{}",
+        text(&o.stdout)
+    );
+    let db = attache_web::db::connect(&database.url).await.unwrap();
+    let users = attache_web::entities::users::Entity::find()
+        .count(&db)
+        .await
+        .unwrap();
+    let requisitions = attache_web::entities::requisitions::Entity::find()
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(users, 7);
+    assert_eq!(requisitions, 3);
+    // Again: more candidates, the same team and requisitions.
+    let o = attache(
+        &database.url,
+        &["demo", "--candidates", "40", "--seed", "8"],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let candidates = attache_web::entities::candidates::Entity::find()
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(candidates, 100);
+    assert_eq!(
+        attache_web::entities::users::Entity::find()
+            .count(&db)
+            .await
+            .unwrap(),
+        7
+    );
+    // Role search finds demo candidates through the roles they name.
+    let roles = attache_web::entities::candidate_roles::Entity::find()
+        .count(&db)
+        .await
+        .unwrap();
+    assert!(roles > 10, "{roles} role mentions");
+}

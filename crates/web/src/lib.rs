@@ -20,5 +20,5 @@ pub mod templates;
 pub use config::Config;
 pub use error::{AppError, Result};
 pub use routes::app;
-pub use server::serve;
+pub use server::{serve, serve_with};
 pub use state::AppState;

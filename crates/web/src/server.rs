@@ -67,9 +67,35 @@ pub async fn connect_migrated(url: &str) -> anyhow::Result<sea_orm::DatabaseConn
 /// # Errors
 /// Start-up failed (see [`prepare`]) or the address cannot be bound.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    serve_with(config, false).await
+}
+
+/// [`serve`], and with `demo` a database without users is first filled with the demo
+/// team, requisitions and 200 candidates (`attache serve --demo`).
+///
+/// # Errors
+/// Start-up failed (see [`prepare`]) or the address cannot be bound.
+pub async fn serve_with(config: Config, demo: bool) -> anyhow::Result<()> {
     let started = Instant::now();
     let shutdown = shutdown_signal().context("installing signal handlers")?;
     let state = prepare(&config).await?;
+    if demo && crate::services::demo::is_empty(&state.db).await? {
+        let report = crate::services::demo::populate(&state, 200, 1, |_| {})
+            .await
+            .map_err(|e| anyhow::anyhow!("filling the demo database: {e}"))?;
+        // For the person trying Attaché out: demo accounts only, never real ones.
+        println!(
+            "\nDemo data: {} requisitions, {} candidates, {} interviews. Sign in as any of these, \
+             password \"{}\":",
+            report.requisitions,
+            report.candidates,
+            report.interviews,
+            crate::services::demo::PASSWORD
+        );
+        for (name, email, role) in crate::services::demo::TEAM {
+            println!("  {email:<24} {name} ({})", role.as_str().replace('_', " "));
+        }
+    }
     let transport =
         crate::mail::delivery::Transport::new(config.smtp_url.as_deref(), &config.data_dir)?;
     let worker =

@@ -68,8 +68,8 @@ pub async fn index(
 }
 
 /// If the roles' names changed since the table was built (or it never was), find the roles
-/// of every candidate again, in one transaction; how many candidates were read, or `None`
-/// when the table was current.
+/// of every candidate again ([`rebuild`]); how many candidates were read, or `None` when
+/// the table was current.
 ///
 /// # Errors
 /// The database failed; the table is left as it was.
@@ -77,16 +77,28 @@ pub async fn reindex_if_stale(
     db: &DatabaseConnection,
     taxonomy: &Taxonomy,
 ) -> Result<Option<u64>, DbErr> {
-    let version = taxonomy.names_version();
-    let txn = begin_write(db).await?;
     let current = index_versions::Entity::find_by_id(INDEX.to_owned())
-        .one(&txn)
+        .one(db)
         .await?;
-    if current.as_ref().is_some_and(|c| c.version == version) {
+    if current.is_some_and(|c| c.version == taxonomy.names_version()) {
         return Ok(None);
     }
+    rebuild(db, taxonomy).await.map(Some)
+}
+
+/// Find the roles of every candidate again, in one transaction, and record for which
+/// names; how many candidates were read.
+///
+/// # Errors
+/// The database failed; the table is left as it was.
+pub async fn rebuild(db: &DatabaseConnection, taxonomy: &Taxonomy) -> Result<u64, DbErr> {
+    let version = taxonomy.names_version();
+    let txn = begin_write(db).await?;
     // Claim the rebuild first: another instance starting at the same time waits here.
-    match current {
+    match index_versions::Entity::find_by_id(INDEX.to_owned())
+        .one(&txn)
+        .await?
+    {
         Some(row) => {
             let mut active: index_versions::ActiveModel = row.into();
             active.version = Set(version);
@@ -132,5 +144,5 @@ pub async fn reindex_if_stale(
         }
     }
     txn.commit().await?;
-    Ok(Some(read))
+    Ok(read)
 }
