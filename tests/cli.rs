@@ -259,7 +259,14 @@ fn seed_data_check_reports_malformed_toml() {
 fn help_lists_the_commands() {
     let o = attache(&["--help"]);
     let out = stdout(&o);
-    for cmd in ["seed-data", "roles", "candidates", "demo", "--seed-dir", "ATTACHE_SEED_DIR"] {
+    for cmd in [
+        "seed-data",
+        "roles",
+        "candidates",
+        "demo",
+        "--seed-dir",
+        "ATTACHE_SEED_DIR",
+    ] {
         assert!(out.contains(cmd), "--help does not mention {cmd}:\n{out}");
     }
 }
