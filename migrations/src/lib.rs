@@ -14,6 +14,7 @@ mod m20261123_000009_create_server_keys;
 mod m20261123_000010_recruiter_workspace;
 mod m20261124_000011_search_and_scheduling;
 mod m20261124_000012_allowed_values_and_scoring_state;
+mod m20261124_000013_question_notes;
 
 /// Runs the migrations in order.
 #[derive(Debug)]
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000010_recruiter_workspace::Migration),
             Box::new(m20261124_000011_search_and_scheduling::Migration),
             Box::new(m20261124_000012_allowed_values_and_scoring_state::Migration),
+            Box::new(m20261124_000013_question_notes::Migration),
         ]
     }
 }

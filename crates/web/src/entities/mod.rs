@@ -13,6 +13,7 @@ pub mod kit_questions;
 pub mod mail_outbox;
 pub mod panel_members;
 pub mod question_bank_versions;
+pub mod question_notes;
 pub mod ratings;
 pub mod requisition_panel;
 pub mod requisitions;

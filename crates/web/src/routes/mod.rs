@@ -15,6 +15,7 @@ mod password_reset;
 mod requisition_pages;
 mod requisitions;
 pub mod roles;
+mod scorecards;
 mod setup;
 mod static_files;
 
@@ -48,7 +49,8 @@ pub const IDLE_EXPIRY_HOURS: i64 = 8;
     info(title = "Attaché API", description = "Structured interviews for diplomacy roles."),
     tags(
         (name = "roles", description = "Find roles and read their question banks"),
-        (name = "requisitions", description = "Openings, candidates and the pipeline")
+        (name = "requisitions", description = "Openings, candidates and the pipeline"),
+        (name = "scorecards", description = "Interviewers' ratings, blind until each submits")
     ),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -74,6 +76,7 @@ fn api_routes() -> ApiRoutes {
         .merge(roles::api_router())
         .merge(requisitions::api_router())
         .merge(interviews::api_router())
+        .merge(scorecards::api_router())
 }
 
 /// The JSON API with its OpenAPI description, generated from the handlers.

@@ -15,6 +15,7 @@ pub mod passwords;
 pub mod policy;
 pub mod requisitions;
 pub mod roles;
+pub mod scorecards;
 pub mod server_keys;
 pub mod setup;
 pub mod users;

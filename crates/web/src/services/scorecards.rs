@@ -1,0 +1,679 @@
+//! Scorecards: one interviewer's ratings of one interview, against the bank version the
+//! interview was scheduled on. A draft is saved as often as the interviewer likes, each
+//! save naming the version it edits, so a save from a stale page is refused rather than
+//! overwriting. Submitting checks the scorecard and locks it; a later change is an
+//! amendment with a reason, and every submitted state is kept in `scorecard_revisions`.
+//! Blind review: before submitting their own, an interviewer sees no one else's.
+
+use std::collections::BTreeMap;
+
+use attache_core::{Question, Recommendation};
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::auth::UserRole;
+use crate::auth::current::CurrentUser;
+use crate::db::begin_write;
+use crate::entities::{
+    applications, interviews, kit_questions, panel_members, question_bank_versions, question_notes,
+    ratings, requisitions, scorecard_revisions, scorecards, users,
+};
+use crate::error::AppError;
+use crate::fields::{self, FieldErrors};
+use crate::services::{audit, policy};
+
+/// One criterion's rating as sent: 1 to 4, or `None` for not assessed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingInput {
+    pub question: String,
+    pub criterion: String,
+    pub score: Option<u8>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// What an interviewer sends: a draft to save, or the scorecard to submit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScorecardInput {
+    #[serde(default)]
+    pub ratings: Vec<RatingInput>,
+    /// Question id to the note on the question as a whole.
+    #[serde(default)]
+    pub notes: BTreeMap<String, String>,
+    /// strong_no, no, yes or strong_yes.
+    #[serde(default)]
+    pub recommendation: Option<String>,
+    #[serde(default)]
+    pub summary: String,
+    /// The version of the draft this edits, as last read; a save from an older page is
+    /// refused (409). Leave out to overwrite.
+    #[serde(default)]
+    pub lock_version: Option<i32>,
+}
+
+/// A scorecard as pages and the API show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Scorecard {
+    pub id: i32,
+    pub interview_id: i32,
+    pub interviewer: String,
+    pub interviewer_email: String,
+    /// "draft" or "submitted".
+    pub status: String,
+    pub recommendation: Option<String>,
+    pub summary: String,
+    pub ratings: Vec<RatingInput>,
+    pub notes: BTreeMap<String, String>,
+    pub lock_version: i32,
+    /// The question bank version it was scored against.
+    pub bank_version: String,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub submitted_at: Option<chrono::DateTime<Utc>>,
+    /// How many times it was amended after submitting.
+    pub amendments: i32,
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("No interview has this number.".to_owned())
+}
+
+/// The interview, if `user` sits on its panel; not found otherwise.
+async fn panel_interview(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    interview_id: i32,
+) -> Result<interviews::Model, AppError> {
+    let interview = interviews::Entity::find_by_id(interview_id)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let on_panel = panel_members::Entity::find()
+        .filter(panel_members::Column::InterviewId.eq(interview_id))
+        .filter(panel_members::Column::UserId.eq(user.id))
+        .count(db)
+        .await?
+        > 0;
+    if on_panel {
+        Ok(interview)
+    } else {
+        Err(not_found())
+    }
+}
+
+/// The kit's questions, from the bank version the interview was scheduled on.
+async fn kit_of(
+    db: &impl ConnectionTrait,
+    interview: &interviews::Model,
+) -> Result<(String, Vec<Question>), AppError> {
+    let version = question_bank_versions::Entity::find_by_id(interview.bank_version_id)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let bank: Vec<Question> = serde_json::from_value(version.questions)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored bank does not parse: {e}")))?;
+    let ids: Vec<String> = kit_questions::Entity::find()
+        .filter(kit_questions::Column::InterviewId.eq(interview.id))
+        .order_by_asc(kit_questions::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|k| k.question_id)
+        .collect();
+    let kit = ids
+        .iter()
+        .filter_map(|id| bank.iter().find(|q| q.id == *id).cloned())
+        .collect();
+    Ok((version.version, kit))
+}
+
+/// Check an input against the kit: known questions and criteria, scores 1-4 or not
+/// assessed, lengths; with `complete`, a recommendation too.
+fn check(
+    kit: &[Question],
+    input: &ScorecardInput,
+    complete: bool,
+) -> Result<Option<Recommendation>, AppError> {
+    let mut errors = FieldErrors::new();
+    for r in &input.ratings {
+        match kit.iter().find(|q| q.id == r.question) {
+            None => errors.insert(
+                "ratings",
+                format!("{} is not a question of this interview's kit.", r.question),
+            ),
+            Some(q) if q.criterion(&r.criterion).is_none() => errors.insert(
+                "ratings",
+                format!(
+                    "{} is not a criterion of question {}.",
+                    r.criterion, r.question
+                ),
+            ),
+            Some(_) => {}
+        }
+        if r.score.is_some_and(|s| !(1..=4).contains(&s)) {
+            errors.insert(
+                "ratings",
+                "A rating is 1, 2, 3 or 4, or left out for not assessed.",
+            );
+        }
+        if let Err(e) = fields::optional(fields::NOTES, &r.note) {
+            errors.add(e);
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for r in &input.ratings {
+        if !seen.insert((&r.question, &r.criterion)) {
+            errors.insert(
+                "ratings",
+                format!("{} / {} is rated twice.", r.question, r.criterion),
+            );
+        }
+    }
+    for (question, note) in &input.notes {
+        if !kit.iter().any(|q| q.id == *question) {
+            errors.insert(
+                "notes",
+                format!("{question} is not a question of this interview's kit."),
+            );
+        }
+        if let Err(e) = fields::optional(fields::NOTES, note) {
+            errors.add(e);
+        }
+    }
+    if let Err(e) = fields::optional(fields::SUMMARY, &input.summary) {
+        errors.add(e);
+    }
+    let recommendation = match input.recommendation.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(r) => match r.parse::<Recommendation>() {
+            Ok(r) => Some(r),
+            Err(_) => {
+                errors.insert("recommendation", "Choose strong no, no, yes or strong yes.");
+                None
+            }
+        },
+    };
+    if complete && recommendation.is_none() && !errors.0.contains_key("recommendation") {
+        errors.insert(
+            "recommendation",
+            "Choose an overall recommendation before submitting.",
+        );
+    }
+    if errors.is_empty() {
+        Ok(recommendation)
+    } else {
+        Err(errors.into())
+    }
+}
+
+/// Replace the scorecard's ratings and notes with the input's.
+async fn write_content(
+    txn: &DatabaseTransaction,
+    scorecard_id: i32,
+    input: &ScorecardInput,
+) -> Result<(), AppError> {
+    ratings::Entity::delete_many()
+        .filter(ratings::Column::ScorecardId.eq(scorecard_id))
+        .exec(txn)
+        .await?;
+    question_notes::Entity::delete_many()
+        .filter(question_notes::Column::ScorecardId.eq(scorecard_id))
+        .exec(txn)
+        .await?;
+    let rows: Vec<ratings::ActiveModel> = input
+        .ratings
+        .iter()
+        .map(|r| ratings::ActiveModel {
+            scorecard_id: Set(scorecard_id),
+            question_id: Set(r.question.clone()),
+            criterion_id: Set(r.criterion.clone()),
+            score: Set(r.score.map(i16::from)),
+            note: Set(r.note.trim().to_owned()),
+            ..Default::default()
+        })
+        .collect();
+    if !rows.is_empty() {
+        ratings::Entity::insert_many(rows).exec(txn).await?;
+    }
+    let notes: Vec<question_notes::ActiveModel> = input
+        .notes
+        .iter()
+        .filter(|(_, n)| !n.trim().is_empty())
+        .map(|(q, n)| question_notes::ActiveModel {
+            scorecard_id: Set(scorecard_id),
+            question_id: Set(q.clone()),
+            note: Set(n.trim().to_owned()),
+            ..Default::default()
+        })
+        .collect();
+    if !notes.is_empty() {
+        question_notes::Entity::insert_many(notes).exec(txn).await?;
+    }
+    Ok(())
+}
+
+/// The caller's scorecard for an interview, created as an empty draft if there is none.
+async fn own(
+    txn: &DatabaseTransaction,
+    interview: &interviews::Model,
+    user: &CurrentUser,
+) -> Result<scorecards::Model, AppError> {
+    let existing = scorecards::Entity::find()
+        .filter(scorecards::Column::InterviewId.eq(interview.id))
+        .filter(scorecards::Column::InterviewerId.eq(user.id))
+        .one(txn)
+        .await?;
+    if let Some(s) = existing {
+        return Ok(s);
+    }
+    let now = Utc::now();
+    Ok(scorecards::ActiveModel {
+        interview_id: Set(interview.id),
+        interviewer_id: Set(user.id),
+        bank_version_id: Set(interview.bank_version_id),
+        status: Set("draft".to_owned()),
+        recommendation: Set(None),
+        summary: Set(String::new()),
+        lock_version: Set(0),
+        submitted_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?)
+}
+
+/// Save the caller's draft.
+///
+/// # Errors
+/// Not found (not on the panel), a message per bad field, 409 when the scorecard was
+/// submitted or saved from another page since `lock_version`; nothing is written then.
+pub async fn save_draft(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    interview_id: i32,
+    input: &ScorecardInput,
+) -> Result<Scorecard, AppError> {
+    let txn = begin_write(db).await?;
+    let interview = panel_interview(&txn, user, interview_id).await?;
+    let (_, kit) = kit_of(&txn, &interview).await?;
+    let recommendation = check(&kit, input, false)?;
+    let card = own(&txn, &interview, user).await?;
+    if card.status == "submitted" {
+        return Err(AppError::conflict(
+            "scorecard_submitted",
+            "This scorecard is submitted; change it with an amendment and a reason.",
+        ));
+    }
+    if input.lock_version.is_some_and(|v| v != card.lock_version) {
+        return Err(AppError::conflict(
+            "stale_draft",
+            "This draft was saved from another page since you opened it. Reload to see the newer draft.",
+        ));
+    }
+    write_content(&txn, card.id, input).await?;
+    let next = card.lock_version + 1;
+    let mut active: scorecards::ActiveModel = card.into();
+    active.recommendation = Set(recommendation.map(|r| r.as_str().to_owned()));
+    active.summary = Set(input.summary.trim().to_owned());
+    active.lock_version = Set(next);
+    active.updated_at = Set(Utc::now());
+    let card = active.update(&txn).await?;
+    txn.commit().await?;
+    describe(db, card).await
+}
+
+/// Submit the caller's scorecard: checked against the kit, then locked. Submitting the
+/// same content again returns the submitted scorecard; different content is refused.
+///
+/// # Errors
+/// Not found, a message per bad field (a recommendation is required), 409 when it was
+/// submitted with other content; nothing is written then.
+pub async fn submit(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    interview_id: i32,
+    input: &ScorecardInput,
+) -> Result<Scorecard, AppError> {
+    let txn = begin_write(db).await?;
+    let interview = panel_interview(&txn, user, interview_id).await?;
+    let (_, kit) = kit_of(&txn, &interview).await?;
+    let recommendation = check(&kit, input, true)?;
+    let card = own(&txn, &interview, user).await?;
+    if card.status == "submitted" {
+        let current = describe(&txn, card).await?;
+        if same_content(&current, input) {
+            return Ok(current);
+        }
+        return Err(AppError::conflict(
+            "scorecard_submitted",
+            "This scorecard is already submitted; change it with an amendment and a reason.",
+        ));
+    }
+    write_content(&txn, card.id, input).await?;
+    let now = Utc::now();
+    let next = card.lock_version + 1;
+    let mut active: scorecards::ActiveModel = card.into();
+    active.status = Set("submitted".to_owned());
+    active.recommendation = Set(recommendation.map(|r| r.as_str().to_owned()));
+    active.summary = Set(input.summary.trim().to_owned());
+    active.lock_version = Set(next);
+    active.submitted_at = Set(Some(now));
+    active.updated_at = Set(now);
+    let card = active.update(&txn).await?;
+    let shown = describe(&txn, card.clone()).await?;
+    record_revision(&txn, &shown, user.id, "").await?;
+    // No more reminders for this interviewer.
+    panel_members::Entity::update_many()
+        .col_expr(
+            panel_members::Column::NextReminderAt,
+            sea_orm::sea_query::Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .filter(panel_members::Column::InterviewId.eq(interview_id))
+        .filter(panel_members::Column::UserId.eq(user.id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        Some(user.id),
+        "scorecard.submit",
+        "scorecard",
+        Some(card.id),
+        json!({"interview_id": interview_id}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(shown)
+}
+
+/// Change a submitted scorecard, with a reason; the earlier state stays in its revisions.
+///
+/// # Errors
+/// Not found, not yet submitted (409), no reason, or a message per bad field.
+pub async fn amend(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    interview_id: i32,
+    input: &ScorecardInput,
+    reason: &str,
+) -> Result<Scorecard, AppError> {
+    let reason = fields::required(fields::REASON, reason).map_err(|mut e| {
+        e.message = "Say why the scorecard changes; the reason is kept.".to_owned();
+        AppError::Validation(e.into())
+    })?;
+    let txn = begin_write(db).await?;
+    let interview = panel_interview(&txn, user, interview_id).await?;
+    let (_, kit) = kit_of(&txn, &interview).await?;
+    let recommendation = check(&kit, input, true)?;
+    let card = own(&txn, &interview, user).await?;
+    if card.status != "submitted" {
+        return Err(AppError::conflict(
+            "scorecard_not_submitted",
+            "This scorecard is a draft: save or submit it instead.",
+        ));
+    }
+    write_content(&txn, card.id, input).await?;
+    let next = card.lock_version + 1;
+    let mut active: scorecards::ActiveModel = card.into();
+    active.recommendation = Set(recommendation.map(|r| r.as_str().to_owned()));
+    active.summary = Set(input.summary.trim().to_owned());
+    active.lock_version = Set(next);
+    active.updated_at = Set(Utc::now());
+    let card = active.update(&txn).await?;
+    let shown = describe(&txn, card.clone()).await?;
+    let revision = record_revision(&txn, &shown, user.id, &reason).await?;
+    audit::record(
+        &txn,
+        Some(user.id),
+        "scorecard.amend",
+        "scorecard",
+        Some(card.id),
+        json!({"interview_id": interview_id, "revision": revision, "reason": reason}),
+    )
+    .await?;
+    txn.commit().await?;
+    describe(db, card).await
+}
+
+fn same_content(current: &Scorecard, input: &ScorecardInput) -> bool {
+    let mut a = current.ratings.clone();
+    let mut b: Vec<RatingInput> = input
+        .ratings
+        .iter()
+        .map(|r| RatingInput {
+            note: r.note.trim().to_owned(),
+            ..r.clone()
+        })
+        .collect();
+    a.sort_by(|x, y| (&x.question, &x.criterion).cmp(&(&y.question, &y.criterion)));
+    b.sort_by(|x, y| (&x.question, &x.criterion).cmp(&(&y.question, &y.criterion)));
+    let notes: BTreeMap<String, String> = input
+        .notes
+        .iter()
+        .filter(|(_, n)| !n.trim().is_empty())
+        .map(|(q, n)| (q.clone(), n.trim().to_owned()))
+        .collect();
+    a == b
+        && notes == current.notes
+        && current.summary == input.summary.trim()
+        && current.recommendation.as_deref() == input.recommendation.as_deref().map(str::trim)
+}
+
+/// Keep the scorecard as it now is as its next revision; the revision's number.
+async fn record_revision(
+    txn: &DatabaseTransaction,
+    card: &Scorecard,
+    actor: i32,
+    reason: &str,
+) -> Result<i32, AppError> {
+    let n = i32::try_from(
+        scorecard_revisions::Entity::find()
+            .filter(scorecard_revisions::Column::ScorecardId.eq(card.id))
+            .count(txn)
+            .await?,
+    )
+    .unwrap_or(i32::MAX - 1)
+        + 1;
+    let snapshot = serde_json::to_value(card)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("snapshot: {e}")))?;
+    scorecard_revisions::ActiveModel {
+        scorecard_id: Set(card.id),
+        revision: Set(n),
+        snapshot: Set(snapshot),
+        actor_id: Set(actor),
+        reason: Set(reason.to_owned()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(n)
+}
+
+/// A scorecard with its ratings, notes, interviewer and bank version.
+async fn describe(
+    db: &impl ConnectionTrait,
+    card: scorecards::Model,
+) -> Result<Scorecard, AppError> {
+    let rows = ratings::Entity::find()
+        .filter(ratings::Column::ScorecardId.eq(card.id))
+        .order_by_asc(ratings::Column::Id)
+        .all(db)
+        .await?;
+    let notes = question_notes::Entity::find()
+        .filter(question_notes::Column::ScorecardId.eq(card.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|n| (n.question_id, n.note))
+        .collect();
+    let who = users::Entity::find_by_id(card.interviewer_id)
+        .one(db)
+        .await?;
+    let version = question_bank_versions::Entity::find_by_id(card.bank_version_id)
+        .one(db)
+        .await?
+        .map(|v| v.version)
+        .unwrap_or_default();
+    let revisions = scorecard_revisions::Entity::find()
+        .filter(scorecard_revisions::Column::ScorecardId.eq(card.id))
+        .count(db)
+        .await?;
+    Ok(Scorecard {
+        id: card.id,
+        interview_id: card.interview_id,
+        interviewer: who.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
+        interviewer_email: who.map(|u| u.email).unwrap_or_default(),
+        status: card.status,
+        recommendation: card.recommendation,
+        summary: card.summary,
+        ratings: rows
+            .into_iter()
+            .map(|r| RatingInput {
+                question: r.question_id,
+                criterion: r.criterion_id,
+                score: r.score.and_then(|s| u8::try_from(s).ok()),
+                note: r.note,
+            })
+            .collect(),
+        notes,
+        lock_version: card.lock_version,
+        bank_version: version,
+        submitted_at: card.submitted_at,
+        amendments: i32::try_from(revisions.saturating_sub(1)).unwrap_or(0),
+    })
+}
+
+/// The caller's own scorecard, if they have started one.
+///
+/// # Errors
+/// Not found (not on the panel), or the database failed.
+pub async fn mine(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    interview_id: i32,
+) -> Result<Option<Scorecard>, AppError> {
+    panel_interview(db, user, interview_id).await?;
+    let card = scorecards::Entity::find()
+        .filter(scorecards::Column::InterviewId.eq(interview_id))
+        .filter(scorecards::Column::InterviewerId.eq(user.id))
+        .one(db)
+        .await?;
+    match card {
+        Some(c) => Ok(Some(describe(db, c).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The scorecards of an interview the caller may see. Admins, recruiters and the
+/// requisition's hiring manager see every submitted scorecard; an interviewer on the
+/// panel sees their own, and the others' only once their own is submitted (blind
+/// review). Drafts are seen only by their author.
+///
+/// # Errors
+/// Not found (neither on the panel nor allowed to see the requisition).
+pub async fn visible(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    interview_id: i32,
+) -> Result<Vec<Scorecard>, AppError> {
+    let interview = interviews::Entity::find_by_id(interview_id)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let requisition = applications::Entity::find_by_id(interview.application_id)
+        .find_also_related(requisitions::Entity)
+        .one(db)
+        .await?
+        .and_then(|(_, r)| r)
+        .ok_or_else(not_found)?;
+    let on_panel = panel_members::Entity::find()
+        .filter(panel_members::Column::InterviewId.eq(interview_id))
+        .filter(panel_members::Column::UserId.eq(user.id))
+        .count(db)
+        .await?
+        > 0;
+    let oversees = match user.role {
+        UserRole::Admin | UserRole::Recruiter => true,
+        UserRole::HiringManager => policy::may_see_requisition(user, &requisition),
+        UserRole::Interviewer => false,
+    };
+    if !on_panel && !oversees {
+        return Err(not_found());
+    }
+    let cards = scorecards::Entity::find()
+        .filter(scorecards::Column::InterviewId.eq(interview_id))
+        .order_by_asc(scorecards::Column::Id)
+        .all(db)
+        .await?;
+    let own_submitted = cards
+        .iter()
+        .any(|c| c.interviewer_id == user.id && c.status == "submitted");
+    // On the panel and not yet submitted: blind, whatever else the caller may be.
+    let sees_others = if on_panel { own_submitted } else { oversees };
+    let mut out = Vec::new();
+    for c in cards {
+        let mine = c.interviewer_id == user.id;
+        if mine || (sees_others && c.status == "submitted") {
+            out.push(describe(db, c).await?);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kit() -> Vec<Question> {
+        let roles = attache_core::seed::embedded().unwrap();
+        roles[0].questions.iter().take(2).cloned().collect()
+    }
+
+    #[test]
+    fn only_the_kits_questions_criteria_and_scores_pass() {
+        let kit = kit();
+        let q = &kit[0];
+        let good = ScorecardInput {
+            ratings: vec![RatingInput {
+                question: q.id.clone(),
+                criterion: q.criteria[0].id.clone(),
+                score: Some(3),
+                note: String::new(),
+            }],
+            recommendation: Some("yes".into()),
+            ..Default::default()
+        };
+        assert!(check(&kit, &good, true).is_ok());
+        let mut bad = good.clone();
+        bad.ratings[0].score = Some(5);
+        bad.ratings.push(RatingInput {
+            question: "nope".into(),
+            criterion: "x".into(),
+            score: None,
+            note: String::new(),
+        });
+        bad.recommendation = Some("maybe".into());
+        let Err(AppError::Validation(e)) = check(&kit, &bad, true) else {
+            panic!("accepted");
+        };
+        assert!(
+            e.get("ratings").is_some() && e.get("recommendation").is_some(),
+            "{e:?}"
+        );
+        let mut draft = good.clone();
+        draft.recommendation = None;
+        assert!(
+            check(&kit, &draft, false).is_ok(),
+            "a draft needs no recommendation"
+        );
+        assert!(check(&kit, &draft, true).is_err(), "a submission does");
+    }
+}
