@@ -342,6 +342,8 @@ fn matrix() -> BTreeMap<(String, String), Access> {
         ("POST", "/api/v1/interviews/{id}/scorecard/submit", SignedIn),
         ("POST", "/api/v1/interviews/{id}/scorecard/amend", SignedIn),
         ("GET", "/api/v1/interviews/{id}/scorecards", SignedIn),
+        ("GET", "/interviews/{id}/scorecard", SignedIn),
+        ("POST", "/interviews/{id}/scorecard", SignedIn),
     ]
     .into_iter()
     .map(|(m, p, a)| ((m.to_owned(), p.to_owned()), a))

@@ -298,7 +298,11 @@ struct WorkspaceIds {
 
 /// A requisition with candidates at several stages (long names and titles among them, to
 /// test wrapping) and an interview, made through the API.
-async fn workspace_data(app: &TestApp, interviewer: &support::TestUser) -> WorkspaceIds {
+async fn workspace_data(
+    app: &TestApp,
+    interviewer: &support::TestUser,
+    also_on_panel: &support::TestUser,
+) -> WorkspaceIds {
     use axum::http::Method;
     let recruiter = app.add_user(attache_web::auth::UserRole::Recruiter).await;
     let manager = app
@@ -350,7 +354,7 @@ async fn workspace_data(app: &TestApp, interviewer: &support::TestUser) -> Works
         "/api/v1/interviews",
         json!({"application_id": application, "scheduled_at": "2031-03-04T10:00", "time_zone": "Europe/Vienna",
                "duration_minutes": 60, "location": "https://meet.example.org/a-rather-long-meeting-link-that-must-wrap-on-a-phone",
-               "interviewers": [interviewer.email]}),
+               "interviewers": [interviewer.email, also_on_panel.email]}),
     )
     .await["id"]
         .as_i64()
@@ -406,7 +410,7 @@ async fn every_page_fits_a_phone_and_a_laptop_without_sideways_scroll() {
     let app = TestApp::new().await;
     let admin = app.add_user(attache_web::auth::UserRole::Admin).await;
     let other = app.add_user(attache_web::auth::UserRole::Interviewer).await;
-    let ids = workspace_data(&app, &other).await;
+    let ids = workspace_data(&app, &other, &admin).await;
     let browser = Browser::open(&app).await;
     let shots = std::env::var_os("ATTACHE_SCREENSHOTS").map(std::path::PathBuf::from);
     let shots = shots.as_deref();
@@ -458,6 +462,10 @@ async fn every_page_fits_a_phone_and_a_laptop_without_sideways_scroll() {
         (
             "interview-cancel",
             format!("/interviews/{}/cancel", ids.interview),
+        ),
+        (
+            "scorecard",
+            format!("/interviews/{}/scorecard", ids.interview),
         ),
     ];
 

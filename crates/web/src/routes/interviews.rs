@@ -267,6 +267,7 @@ async fn show_page(
         _ => None,
     };
     let levels = attache_core::Level::ALL.map(|l| l.as_str());
+    let on_panel = interview.panel.iter().any(|p| p.id == user.id);
     Ok(Html(templates().render(
         "interviews/show.html",
         context! {
@@ -274,6 +275,7 @@ async fn show_page(
             interview,
             levels,
             notice,
+            on_panel,
             may_schedule => service::may_schedule(&user),
         },
     )?))
@@ -285,10 +287,27 @@ async fn list_page(
     user: CurrentUser,
 ) -> Result<Html<String>> {
     let interviews = service::list(&state.db, &state.taxonomy, &user).await?;
+    let ids: Vec<i32> = interviews.iter().map(|i| i.id).collect();
+    let statuses = crate::services::scorecards::statuses(&state.db, user.id, &ids).await?;
+    // For the user's own interviews: their scorecard's state, and whether it is overdue.
+    let mine: std::collections::BTreeMap<String, &str> = interviews
+        .iter()
+        .filter(|i| i.panel.iter().any(|p| p.id == user.id))
+        .map(|i| {
+            let state = match statuses.get(&i.id).map(String::as_str) {
+                Some("submitted") => "Submitted",
+                Some(_) if i.past => "Draft, overdue",
+                Some(_) => "Draft",
+                None if i.past && i.status == service::Status::Scheduled => "Not started, overdue",
+                None => "Not started",
+            };
+            (i.id.to_string(), state)
+        })
+        .collect();
     let (past, upcoming): (Vec<_>, Vec<_>) = interviews.into_iter().partition(|i| i.past);
     Ok(Html(templates().render(
         "interviews/list.html",
-        context! { page, upcoming, past },
+        context! { page, upcoming, past, mine },
     )?))
 }
 

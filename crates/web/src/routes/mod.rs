@@ -15,6 +15,7 @@ mod password_reset;
 mod requisition_pages;
 mod requisitions;
 pub mod roles;
+mod scorecard_pages;
 mod scorecards;
 mod setup;
 mod static_files;
@@ -98,6 +99,7 @@ fn pages(openapi_json: Arc<String>) -> Routes {
         .merge(requisition_pages::routes())
         .merge(candidate_pages::routes())
         .merge(interviews::routes())
+        .merge(scorecard_pages::routes())
         .merge(health::routes())
         .merge(static_files::routes())
         .get("/api/openapi.json", Access::SignedIn, move || async move {

@@ -551,6 +551,20 @@ async fn describe(
     })
 }
 
+/// The questions an interviewer on the panel scores, in kit order, from the bank version
+/// the interview was scheduled on, with that version.
+///
+/// # Errors
+/// Not found (not on the panel), or the database failed.
+pub async fn kit(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    interview_id: i32,
+) -> Result<(String, Vec<Question>), AppError> {
+    let interview = panel_interview(db, user, interview_id).await?;
+    kit_of(db, &interview).await
+}
+
 /// The caller's own scorecard, if they have started one.
 ///
 /// # Errors
@@ -626,6 +640,26 @@ pub async fn visible(
         }
     }
     Ok(out)
+}
+
+/// The status of the user's scorecard on each of these interviews: "draft" or
+/// "submitted"; an interview missing from the map has none started.
+///
+/// # Errors
+/// The database failed.
+pub async fn statuses(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    interview_ids: &[i32],
+) -> Result<BTreeMap<i32, String>, AppError> {
+    Ok(scorecards::Entity::find()
+        .filter(scorecards::Column::InterviewerId.eq(user_id))
+        .filter(scorecards::Column::InterviewId.is_in(interview_ids.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.interview_id, c.status))
+        .collect())
 }
 
 #[cfg(test)]

@@ -1,0 +1,204 @@
+//! The scorecard form without JavaScript (Save and Submit buttons) and with htmx
+//! (autosave), stale pages, and who may open it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use attache_web::auth::UserRole;
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{TestApp, urlencode};
+
+/// An interview with the signed-in interviewer on its panel; its id and the kit.
+async fn setup() -> (TestApp, i64, Vec<Value>) {
+    let app = TestApp::new().await.with_user(UserRole::Interviewer).await;
+    let me = app.user.clone().unwrap();
+    let recruiter = app.token(UserRole::Recruiter).await;
+    let manager = app.add_user(UserRole::HiringManager).await;
+    let call = |uri: &'static str, body: Value| {
+        let recruiter = recruiter.clone();
+        let app = &app;
+        async move {
+            app.json_with_token(Method::POST, uri, &recruiter, &body)
+                .await
+                .json()
+        }
+    };
+    let r = call(
+        "/api/v1/requisitions",
+        json!({"role": "mediator", "title": "Mediation adviser", "hiring_manager": manager.email}),
+    )
+    .await;
+    let c = call(
+        "/api/v1/candidates",
+        json!({"name": "Kofi Mensah", "email": "kofi@example.org", "requisition_id": r["id"]}),
+    )
+    .await;
+    let i = call("/api/v1/interviews", json!({"application_id": c["application_id"], "scheduled_at": "2031-03-04T10:00:00Z", "duration_minutes": 45, "interviewers": [me.email]})).await;
+    let role: Value = app
+        .get_with_token("/api/v1/roles/mediator", &recruiter)
+        .await
+        .json();
+    let kit = i["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| {
+            role["questions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|q| q["id"] == *id)
+                .unwrap()
+                .clone()
+        })
+        .collect();
+    (app, i["id"].as_i64().unwrap(), kit)
+}
+
+/// Form fields rating every criterion `score`.
+fn all_scores(kit: &[Value], score: &str) -> String {
+    kit.iter()
+        .flat_map(|q| {
+            q["criteria"].as_array().unwrap().iter().map(move |c| {
+                format!(
+                    "{}={score}",
+                    urlencode(&format!(
+                        "score::{}::{}",
+                        q["id"].as_str().unwrap(),
+                        c["id"].as_str().unwrap()
+                    ))
+                )
+            })
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[tokio::test]
+async fn an_interviewer_saves_a_draft_then_submits_without_javascript() {
+    let (app, id, kit) = setup().await;
+    let page = app.get(&format!("/interviews/{id}/scorecard")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let anchor = kit[0]["criteria"][0]["anchors"][3].as_str().unwrap();
+    let escaped = anchor.replace('\'', "&#x27;").replace('"', "&quot;");
+    assert!(
+        page.body.contains(&escaped) || page.body.contains(anchor),
+        "every anchor is on the page"
+    );
+    assert!(page.body.contains("Not assessed"));
+
+    let form = format!(
+        "{}&summary=Calm&lock_version=0&action=save",
+        all_scores(&kit, "3")
+    );
+    let r = app
+        .post_form(&format!("/interviews/{id}/scorecard"), &form)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app
+        .get(&format!("/interviews/{id}/scorecard?done=saved"))
+        .await;
+    assert!(page.body.contains("Draft saved"));
+    assert!(
+        page.body.contains(r#"value="3" checked"#),
+        "the draft is restored"
+    );
+    assert!(page.body.contains(r#"name="lock_version" value="1""#));
+
+    // The same page submitted again after another save is stale: 409, the newer draft shown.
+    let stale = format!(
+        "{}&summary=Old&lock_version=0&action=save",
+        all_scores(&kit, "1")
+    );
+    let r = app
+        .post_form(&format!("/interviews/{id}/scorecard"), &stale)
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("saved from another page"), "{}", r.body);
+    assert!(
+        r.body.contains(">Calm</textarea>"),
+        "the newer draft is shown"
+    );
+
+    let no_recommendation = format!("{}&lock_version=1&action=submit", all_scores(&kit, "3"));
+    let r = app
+        .post_form(&format!("/interviews/{id}/scorecard"), &no_recommendation)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("Choose an overall recommendation"),
+        "{}",
+        r.body
+    );
+
+    let full = format!(
+        "{}&recommendation=yes&summary=Calm&lock_version=1&action=submit",
+        all_scores(&kit, "3")
+    );
+    let r = app
+        .post_form(&format!("/interviews/{id}/scorecard"), &full)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&format!("/interviews/{id}/scorecard")).await;
+    assert!(page.body.contains("Your scorecard"));
+    assert!(!page.body.contains("Submit scorecard"), "locked");
+    let list = app.get("/interviews").await;
+    assert!(
+        list.body.contains("Your scorecard: Submitted"),
+        "{}",
+        list.body
+    );
+}
+
+#[tokio::test]
+async fn typing_autosaves_the_draft_through_htmx() {
+    let (app, id, kit) = setup().await;
+    let s = app.session.clone().unwrap();
+    let body = format!(
+        "{}&summary=Typing&lock_version=0&csrf_token={}",
+        all_scores(&kit, "2"),
+        s.csrf
+    );
+    let r = app
+        .send(
+            Method::POST,
+            &format!("/interviews/{id}/scorecard"),
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("hx-request", "true"),
+            ],
+            Some(&s.cookie),
+            Some(body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Draft saved at"), "{}", r.body);
+    assert!(
+        r.body.contains(r#"value="1" hx-swap-oob="true""#),
+        "{}",
+        r.body
+    );
+    let page = app.get(&format!("/interviews/{id}/scorecard")).await;
+    assert!(page.body.contains(">Typing</textarea>"));
+}
+
+#[tokio::test]
+async fn only_the_panel_opens_a_scorecard() {
+    let (app, id, _) = setup().await;
+    let outsider = app.add_user(UserRole::Interviewer).await;
+    let mut app = app;
+    app.session = Some(app.sign_in(&outsider.email, &outsider.password).await);
+    assert_eq!(
+        app.get(&format!("/interviews/{id}/scorecard")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = app
+        .post_form(
+            &format!("/interviews/{id}/scorecard"),
+            "summary=x&action=save",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
