@@ -390,3 +390,105 @@ async fn an_interviewer_sees_no_other_scorecard_until_their_own_is_in() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// Reminders start an hour after the interview ends, then daily, at most five, and stop
+/// at the submission; two instances sending at once send each reminder once.
+#[tokio::test]
+async fn reminders_go_daily_at_most_five_times_and_stop_at_submission() {
+    use attache_web::entities::mail_outbox;
+    use attache_web::services::reminders::send_due;
+    use chrono::{Duration, TimeZone, Utc};
+    let w = world().await;
+    let mail = &w.app.state.mail;
+    let reminders = || async {
+        mail_outbox::Entity::find()
+            .filter(mail_outbox::Column::Subject.contains("your scorecard"))
+            .count(&w.app.db)
+            .await
+            .unwrap()
+    };
+    // The interview is at 10:00 UTC for an hour: nothing is due before 12:00.
+    let start = Utc.with_ymd_and_hms(2031, 3, 4, 11, 59, 0).unwrap();
+    assert_eq!(send_due(&w.app.db, mail, "a", start).await.unwrap(), 0);
+    let first = start + Duration::minutes(1);
+    let (a, b) = tokio::join!(
+        send_due(&w.app.db, mail, "a", first),
+        send_due(&w.app.db, mail, "b", first)
+    );
+    assert_eq!(
+        a.unwrap() + b.unwrap(),
+        2,
+        "one reminder each for two interviewers"
+    );
+    assert_eq!(
+        send_due(&w.app.db, mail, "a", first).await.unwrap(),
+        0,
+        "not again the same day"
+    );
+    // The first interviewer submits; only the second is reminded from now on.
+    call(
+        &w.app,
+        Method::POST,
+        &w.uri("/scorecard/submit"),
+        &w.first,
+        w.full(3, "yes"),
+    )
+    .await;
+    for day in 1..=6 {
+        send_due(&w.app.db, mail, "a", first + Duration::days(day))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        reminders().await,
+        2 + 4,
+        "five in all for the second interviewer"
+    );
+    let last = mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::Subject.starts_with("Last reminder"))
+        .count(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(last, 1);
+}
+
+#[tokio::test]
+async fn the_hiring_manager_hears_when_every_scorecard_is_in() {
+    use attache_web::entities::mail_outbox;
+    let w = world().await;
+    let all_in = || async {
+        mail_outbox::Entity::find()
+            .filter(mail_outbox::Column::Subject.starts_with("All scorecards are in"))
+            .count(&w.app.db)
+            .await
+            .unwrap()
+    };
+    call(
+        &w.app,
+        Method::POST,
+        &w.uri("/scorecard/submit"),
+        &w.first,
+        w.full(3, "yes"),
+    )
+    .await;
+    assert_eq!(all_in().await, 0);
+    call(
+        &w.app,
+        Method::POST,
+        &w.uri("/scorecard/submit"),
+        &w.second,
+        w.full(2, "no"),
+    )
+    .await;
+    assert_eq!(all_in().await, 1);
+    // A repeated submission sends nothing more.
+    call(
+        &w.app,
+        Method::POST,
+        &w.uri("/scorecard/submit"),
+        &w.second,
+        w.full(2, "no"),
+    )
+    .await;
+    assert_eq!(all_in().await, 1);
+}

@@ -136,7 +136,15 @@ pub async fn serve_with(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     // The worker stops taking new mail at shutdown; what it is sending finishes.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mail_worker = tokio::spawn(worker.run(state.mail.waker(), stop_rx));
+    let mail_worker = tokio::spawn(worker.run(state.mail.waker(), stop_rx.clone()));
+    // Scorecard reminders; the instance name says who sent each, for the operator.
+    let instance = format!("{}:{}", addr, std::process::id());
+    tokio::spawn(crate::services::reminders::run(
+        state.db.clone(),
+        state.mail.clone(),
+        instance,
+        stop_rx,
+    ));
     let background = state.background.clone();
     let shutdown = async move {
         shutdown.await;

@@ -268,6 +268,16 @@ async fn show_page(
     };
     let levels = attache_core::Level::ALL.map(|l| l.as_str());
     let on_panel = interview.panel.iter().any(|p| p.id == user.id);
+    // What the blind rule lets this user see: submitted scorecards only, here.
+    let scorecards: Vec<_> = match crate::services::scorecards::visible(&state.db, &user, id).await
+    {
+        Ok(cards) => cards
+            .into_iter()
+            .filter(|c| c.status == "submitted")
+            .collect(),
+        Err(AppError::NotFound(_)) => Vec::new(),
+        Err(e) => return Err(e),
+    };
     Ok(Html(templates().render(
         "interviews/show.html",
         context! {
@@ -276,6 +286,7 @@ async fn show_page(
             levels,
             notice,
             on_panel,
+            scorecards,
             may_schedule => service::may_schedule(&user),
         },
     )?))

@@ -194,7 +194,7 @@ async fn save(
         return Ok(Html(html).into_response());
     }
     let result = if action == "submit" {
-        service::submit(&state.db, &user, id, &input).await
+        service::submit(&state.db, &state.mail, &user, id, &input).await
     } else {
         service::save_draft(&state.db, &user, id, &input).await
     };

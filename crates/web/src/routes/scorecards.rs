@@ -64,7 +64,9 @@ async fn submit(
     Path(id): Path<i32>,
     Json(body): Json<ScorecardInput>,
 ) -> Result<Json<Scorecard>> {
-    Ok(Json(service::submit(&state.db, &user, id, &body).await?))
+    Ok(Json(
+        service::submit(&state.db, &state.mail, &user, id, &body).await?,
+    ))
 }
 
 /// An amendment: the scorecard as it should now be, and why.

@@ -13,6 +13,7 @@ pub mod invitations;
 pub mod links;
 pub mod passwords;
 pub mod policy;
+pub mod reminders;
 pub mod requisitions;
 pub mod roles;
 pub mod scorecards;

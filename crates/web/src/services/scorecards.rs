@@ -338,6 +338,7 @@ pub async fn save_draft(
 /// submitted with other content; nothing is written then.
 pub async fn submit(
     db: &DatabaseConnection,
+    mail: &crate::mail::Mail,
     user: &CurrentUser,
     interview_id: i32,
     input: &ScorecardInput,
@@ -389,8 +390,65 @@ pub async fn submit(
         json!({"interview_id": interview_id}),
     )
     .await?;
+    let all_in = tell_manager_if_all_in(&txn, mail, &interview).await?;
     txn.commit().await?;
+    if all_in {
+        mail.wake();
+    }
     Ok(shown)
+}
+
+/// When every panel member has submitted, email the requisition's hiring manager, in the
+/// transaction of the last submission (so it is sent once); whether it did.
+async fn tell_manager_if_all_in(
+    txn: &DatabaseTransaction,
+    mail: &crate::mail::Mail,
+    interview: &interviews::Model,
+) -> Result<bool, AppError> {
+    let panel = panel_members::Entity::find()
+        .filter(panel_members::Column::InterviewId.eq(interview.id))
+        .count(txn)
+        .await?;
+    let submitted = scorecards::Entity::find()
+        .filter(scorecards::Column::InterviewId.eq(interview.id))
+        .filter(scorecards::Column::Status.eq("submitted"))
+        .count(txn)
+        .await?;
+    if submitted < panel {
+        return Ok(false);
+    }
+    let Some((application, Some(requisition))) =
+        applications::Entity::find_by_id(interview.application_id)
+            .find_also_related(requisitions::Entity)
+            .one(txn)
+            .await?
+    else {
+        return Ok(false);
+    };
+    let candidate = crate::entities::candidates::Entity::find_by_id(application.candidate_id)
+        .one(txn)
+        .await?;
+    let Some(manager) = users::Entity::find_by_id(requisition.hiring_manager_id)
+        .one(txn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    crate::mail::Email::render(
+        &manager.email,
+        "scorecards_in",
+        minijinja::context! {
+            name => manager.name,
+            candidate => candidate.map(|c| c.name).unwrap_or_default(),
+            requisition => requisition.title,
+            when => crate::services::interviews::local_words(interview.scheduled_at, &interview.time_zone),
+            link => mail.link(&format!("/interviews/{}", interview.id)),
+        },
+    )
+    .map_err(|e| AppError::Internal(e.into()))?
+    .enqueue(txn)
+    .await?;
+    Ok(true)
 }
 
 /// Change a submitted scorecard, with a reason; the earlier state stays in its revisions.
