@@ -202,3 +202,43 @@ async fn only_the_panel_opens_a_scorecard() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_submitted_scorecard_is_amended_with_a_reason_from_the_page() {
+    let (app, id, kit) = setup().await;
+    let full = format!(
+        "{}&recommendation=yes&summary=Calm&action=submit",
+        all_scores(&kit, "3")
+    );
+    app.post_form(&format!("/interviews/{id}/scorecard"), &full)
+        .await;
+    let page = app
+        .get(&format!("/interviews/{id}/scorecard?amend=1"))
+        .await;
+    assert!(page.body.contains("Save the amendment"), "{}", page.body);
+    let no_reason = format!(
+        "{}&recommendation=no&summary=Calm&action=amend&reason=",
+        all_scores(&kit, "2")
+    );
+    let r = app
+        .post_form(&format!("/interviews/{id}/scorecard"), &no_reason)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("Say why the scorecard changes"),
+        "{}",
+        r.body
+    );
+    let amended = format!(
+        "{}&recommendation=no&summary=Calm&action=amend&reason=Misread+an+anchor",
+        all_scores(&kit, "2")
+    );
+    let r = app
+        .post_form(&format!("/interviews/{id}/scorecard"), &amended)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app
+        .get(&format!("/interviews/{id}/scorecard?done=amended"))
+        .await;
+    assert!(page.body.contains("amended 1 time"), "{}", page.body);
+}

@@ -492,3 +492,51 @@ async fn the_hiring_manager_hears_when_every_scorecard_is_in() {
     .await;
     assert_eq!(all_in().await, 1);
 }
+
+/// Editing the question bank later changes nothing already scored: the scorecard stays on
+/// the version its interview was scheduled with.
+#[tokio::test]
+async fn a_scorecard_keeps_the_bank_version_it_was_scored_on() {
+    let w = world().await;
+    let (_, before) = call(
+        &w.app,
+        Method::POST,
+        &w.uri("/scorecard/submit"),
+        &w.first,
+        w.full(3, "yes"),
+    )
+    .await;
+    let mut roles = support::seed_roles();
+    let role = roles
+        .iter_mut()
+        .find(|r| r.slug == "track-two-diplomacy-practitioner")
+        .unwrap();
+    role.questions[0].text.push_str(" (rewritten)");
+    let report = attache_web::services::roles::sync_seed(&w.app.db, &roles)
+        .await
+        .unwrap();
+    assert_eq!(report.new_versions, 1);
+    let (_, after) = call(
+        &w.app,
+        Method::GET,
+        &w.uri("/scorecards"),
+        &w.first,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(
+        after["scorecards"][0]["bank_version"],
+        before["bank_version"]
+    );
+    // The second interviewer still scores the questions as they were asked.
+    let (status, s) = call(
+        &w.app,
+        Method::POST,
+        &w.uri("/scorecard/submit"),
+        &w.second,
+        w.full(2, "no"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    assert_eq!(s["bank_version"], before["bank_version"]);
+}

@@ -31,6 +31,8 @@ pub fn routes() -> Routes {
 #[derive(Debug, Deserialize)]
 pub struct Done {
     done: Option<String>,
+    /// Show the submitted scorecard as a form to amend.
+    amend: Option<String>,
 }
 
 /// The form's values: (question, criterion) to "1".."4" or "na", notes, recommendation,
@@ -65,6 +67,16 @@ fn values(card: Option<&Scorecard>, input: Option<&ScorecardInput>) -> minijinja
     context! { scores, notes, recommendation, summary, lock_version }
 }
 
+/// How the page shows the scorecard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// A draft form, or the submitted scorecard read-only.
+    Normal,
+    /// The submitted scorecard as a form, with a reason to give.
+    Amend,
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn render(
     state: &AppState,
     page: Page,
@@ -73,6 +85,7 @@ async fn render(
     input: Option<&ScorecardInput>,
     errors: &FieldErrors,
     message: Option<&str>,
+    mode: Mode,
 ) -> Result<String> {
     let interview = interviews::get(&state.db, &state.taxonomy, user, id).await?;
     let (version, questions) = service::kit(&state.db, user, id).await?;
@@ -107,6 +120,7 @@ async fn render(
             others,
             errors,
             message,
+            amending => submitted && mode == Mode::Amend,
         },
     )
 }
@@ -123,10 +137,17 @@ async fn form_page(
         Some("submitted") => {
             Some("Scorecard submitted. You can now see the other interviewers' scorecards.")
         }
+        Some("amended") => Some("Amendment saved. The hiring manager also sees the original."),
         _ => None,
     };
+    let mode = if q.amend.is_some() {
+        Mode::Amend
+    } else {
+        Mode::Normal
+    };
+    let errors = FieldErrors::new();
     Ok(Html(
-        render(&state, page, &user, id, None, &FieldErrors::new(), message).await?,
+        render(&state, page, &user, id, None, &errors, message, mode).await?,
     ))
 }
 
@@ -193,22 +214,22 @@ async fn save(
             templates().render("scorecards/_saved.html", context! { status, lock_version })?;
         return Ok(Html(html).into_response());
     }
-    let result = if action == "submit" {
-        service::submit(&state.db, &state.mail, &user, id, &input).await
-    } else {
-        service::save_draft(&state.db, &user, id, &input).await
+    let result = match action.as_str() {
+        "submit" => service::submit(&state.db, &state.mail, &user, id, &input).await,
+        "amend" => service::amend(&state.db, &user, id, &input, &form.one("reason")).await,
+        _ => service::save_draft(&state.db, &user, id, &input).await,
     };
-    let done = if action == "submit" {
-        "submitted"
-    } else {
-        "saved"
+    let (done, mode) = match action.as_str() {
+        "submit" => ("submitted", Mode::Normal),
+        "amend" => ("amended", Mode::Amend),
+        _ => ("saved", Mode::Normal),
     };
     match result {
         Ok(_) => {
             Ok(Redirect::to(&format!("/interviews/{id}/scorecard?done={done}")).into_response())
         }
         Err(AppError::Validation(errors)) => {
-            let html = render(&state, page, &user, id, Some(&input), &errors, None).await?;
+            let html = render(&state, page, &user, id, Some(&input), &errors, None, mode).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
         }
         Err(AppError::Conflict { message, .. }) => {
@@ -221,6 +242,7 @@ async fn save(
                 None,
                 &FieldErrors::new(),
                 Some(&message),
+                Mode::Normal,
             )
             .await?;
             Ok((StatusCode::CONFLICT, Html(html)).into_response())

@@ -100,6 +100,8 @@ pub struct Interview {
     pub application_id: i32,
     pub candidate: Person,
     pub candidate_title: String,
+    /// The candidate's summary, for the panel's kit.
+    pub candidate_summary: String,
     pub requisition_id: i32,
     pub requisition: String,
     pub role_slug: String,
@@ -858,6 +860,7 @@ async fn describe(
                 email: candidate.email.clone(),
             },
             candidate_title: candidate.current_title.clone(),
+            candidate_summary: candidate.summary.clone(),
             requisition_id: requisition.id,
             requisition: requisition.title.clone(),
             role_title: taxonomy
