@@ -724,3 +724,130 @@ async fn a_recruiter_opens_a_requisition_imports_candidates_and_schedules_an_int
     assert!(ics.contains("DTSTART:20310304T090000Z"), "{ics}");
     assert!(ics.contains("METHOD:REQUEST"), "{ics}");
 }
+
+/// An interviewer scores in Chromium with the keyboard: the draft saves itself, a reload
+/// finds it, submitting locks it; the other interviewer sees none of it until theirs is in.
+#[tokio::test]
+async fn an_interviewer_scores_with_the_keyboard_and_the_panel_stays_blind() {
+    use attache_web::auth::UserRole;
+    use fantoccini::key::Key;
+    if !browser_available() {
+        return;
+    }
+    let app = TestApp::new().await;
+    let first = app.add_user(UserRole::Interviewer).await;
+    let second = app.add_user(UserRole::Interviewer).await;
+    let recruiter = app.add_user(UserRole::Recruiter).await;
+    let manager = app.add_user(UserRole::HiringManager).await;
+    let token = app.token_for(&recruiter).await;
+    let post = |uri: &'static str, body: serde_json::Value| {
+        let token = token.clone();
+        let app = &app;
+        async move {
+            app.json_with_token(axum::http::Method::POST, uri, &token, &body)
+                .await
+                .json()
+        }
+    };
+    let r = post(
+        "/api/v1/requisitions",
+        json!({"role": "mediator", "title": "Mediation adviser", "hiring_manager": manager.email}),
+    )
+    .await;
+    let c = post("/api/v1/candidates", json!({"name": "Kofi Mensah", "email": "kofi@example.org", "current_title": "Back-channel negotiator", "requisition_id": r["id"]})).await;
+    let i = post(
+        "/api/v1/interviews",
+        json!({"application_id": c["application_id"], "scheduled_at": "2031-03-04T10:00:00Z",
+        "duration_minutes": 45, "interviewers": [first.email, second.email]}),
+    )
+    .await;
+    let id = i["id"].as_i64().unwrap();
+    let browser = Browser::open(&app).await;
+    let result = async {
+        let b = &browser;
+        let c = &b.client;
+        let sign_in = |user: &support::TestUser| {
+            let user = user.clone();
+            async move {
+                c.goto(&format!("{}/sign-in", b.base)).await?;
+                b.fill("email", &user.email).await?;
+                b.fill("password", &user.password).await?;
+                b.submit().await?;
+                b.text_of("#role-search").await?;
+                Ok::<_, fantoccini::error::CmdError>(())
+            }
+        };
+        sign_in(&first).await?;
+        c.goto(&format!("{}/interviews/{id}/scorecard", b.base))
+            .await?;
+        // Space picks the first level of the first criterion; the right arrow moves to 2.
+        let radio = c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("fieldset.criterion input[type=radio]"))
+            .await?;
+        radio.send_keys(" ").await?;
+        radio.send_keys(&Key::Right.to_string()).await?;
+        let summary = c.find(Locator::Id("summary")).await?;
+        summary.send_keys("Patient, asks before proposing.").await?;
+        let saved = c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath(
+                "//p[@id='save-status' and contains(., 'Draft saved')]",
+            ))
+            .await?
+            .text()
+            .await?;
+        assert!(saved.starts_with("Draft saved"), "{saved}");
+        c.refresh().await?;
+        let checked = c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("fieldset.criterion input[type=radio]:checked"))
+            .await?;
+        assert_eq!(
+            checked.attr("value").await?.as_deref(),
+            Some("2"),
+            "the draft came back"
+        );
+        assert_eq!(
+            c.find(Locator::Id("summary"))
+                .await?
+                .prop("value")
+                .await?
+                .as_deref(),
+            Some("Patient, asks before proposing.")
+        );
+        let yes = c
+            .find(Locator::Css("input[name=recommendation][value=yes]"))
+            .await?;
+        yes.send_keys(" ").await?;
+        c.find(Locator::Css("button[name=action][value=submit]"))
+            .await?
+            .click()
+            .await?;
+        let notice = b.text_of("p.notice").await?;
+        assert!(notice.starts_with("Scorecard submitted"), "{notice}");
+
+        // The second interviewer: no trace of the first's scorecard until theirs is in.
+        c.find(Locator::Css("form[action='/sign-out'] button"))
+            .await?
+            .click()
+            .await?;
+        b.text_of("#email").await?;
+        sign_in(&second).await?;
+        c.goto(&format!("{}/interviews/{id}", b.base)).await?;
+        let body = b.text_of("main").await?;
+        assert!(!body.contains("Patient, asks before proposing."), "{body}");
+        assert!(body.contains("once yours is submitted"), "{body}");
+        c.goto(&format!("{}/interviews/{id}/scorecard", b.base))
+            .await?;
+        let body = b.text_of("main").await?;
+        assert!(!body.contains("Patient, asks before proposing."), "{body}");
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    browser.close().await;
+    result.unwrap();
+}
