@@ -226,6 +226,15 @@ async fn write_content(
         .filter(question_notes::Column::ScorecardId.eq(scorecard_id))
         .exec(txn)
         .await?;
+    insert_content(txn, scorecard_id, input).await
+}
+
+/// Insert the input's ratings and notes for a scorecard that has none.
+async fn insert_content(
+    txn: &DatabaseTransaction,
+    scorecard_id: i32,
+    input: &ScorecardInput,
+) -> Result<(), AppError> {
     let rows: Vec<ratings::ActiveModel> = input
         .ratings
         .iter()
@@ -343,34 +352,99 @@ pub async fn submit(
     interview_id: i32,
     input: &ScorecardInput,
 ) -> Result<Scorecard, AppError> {
-    let txn = begin_write(db).await?;
-    let interview = panel_interview(&txn, user, interview_id).await?;
-    let (_, kit) = kit_of(&txn, &interview).await?;
+    // Who may, against which kit, and whether the input checks: read before the write
+    // transaction, so writers hold the database's write lock only to write.
+    let interview = panel_interview(db, user, interview_id).await?;
+    let (version, kit) = kit_of(db, &interview).await?;
     let recommendation = check(&kit, input, true)?;
-    let card = own(&txn, &interview, user).await?;
-    if card.status == "submitted" {
-        let current = describe(&txn, card).await?;
-        if same_content(&current, input) {
-            return Ok(current);
-        }
-        return Err(AppError::conflict(
-            "scorecard_submitted",
-            "This scorecard is already submitted; change it with an amendment and a reason.",
-        ));
-    }
-    write_content(&txn, card.id, input).await?;
+    let txn = begin_write(db).await?;
+    let existing = scorecards::Entity::find()
+        .filter(scorecards::Column::InterviewId.eq(interview.id))
+        .filter(scorecards::Column::InterviewerId.eq(user.id))
+        .one(&txn)
+        .await?;
     let now = Utc::now();
-    let next = card.lock_version + 1;
-    let mut active: scorecards::ActiveModel = card.into();
-    active.status = Set("submitted".to_owned());
-    active.recommendation = Set(recommendation.map(|r| r.as_str().to_owned()));
-    active.summary = Set(input.summary.trim().to_owned());
-    active.lock_version = Set(next);
-    active.submitted_at = Set(Some(now));
-    active.updated_at = Set(now);
-    let card = active.update(&txn).await?;
-    let shown = describe(&txn, card.clone()).await?;
-    record_revision(&txn, &shown, user.id, "").await?;
+    let recommendation = recommendation.map(|r| r.as_str().to_owned());
+    let summary = input.summary.trim().to_owned();
+    let card = match existing {
+        Some(card) if card.status == "submitted" => {
+            let current = describe(&txn, card).await?;
+            if same_content(&current, input) {
+                return Ok(current);
+            }
+            return Err(AppError::conflict(
+                "scorecard_submitted",
+                "This scorecard is already submitted; change it with an amendment and a reason.",
+            ));
+        }
+        Some(card) => {
+            let next = card.lock_version + 1;
+            let mut active: scorecards::ActiveModel = card.into();
+            active.status = Set("submitted".to_owned());
+            active.recommendation = Set(recommendation.clone());
+            active.summary = Set(summary.clone());
+            active.lock_version = Set(next);
+            active.submitted_at = Set(Some(now));
+            active.updated_at = Set(now);
+            let card = active.update(&txn).await?;
+            ratings::Entity::delete_many()
+                .filter(ratings::Column::ScorecardId.eq(card.id))
+                .exec(&txn)
+                .await?;
+            question_notes::Entity::delete_many()
+                .filter(question_notes::Column::ScorecardId.eq(card.id))
+                .exec(&txn)
+                .await?;
+            card
+        }
+        // Submitted without a draft first: one insert.
+        None => {
+            scorecards::ActiveModel {
+                interview_id: Set(interview.id),
+                interviewer_id: Set(user.id),
+                bank_version_id: Set(interview.bank_version_id),
+                status: Set("submitted".to_owned()),
+                recommendation: Set(recommendation.clone()),
+                summary: Set(summary.clone()),
+                lock_version: Set(1),
+                submitted_at: Set(Some(now)),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?
+        }
+    };
+    insert_content(&txn, card.id, input).await?;
+    let shown = Scorecard {
+        id: card.id,
+        interview_id: card.interview_id,
+        interviewer: user.name.clone(),
+        interviewer_email: user.email.clone(),
+        status: card.status.clone(),
+        recommendation,
+        summary,
+        ratings: input
+            .ratings
+            .iter()
+            .map(|r| RatingInput {
+                note: r.note.trim().to_owned(),
+                ..r.clone()
+            })
+            .collect(),
+        notes: input
+            .notes
+            .iter()
+            .filter(|(_, n)| !n.trim().is_empty())
+            .map(|(q, n)| (q.clone(), n.trim().to_owned()))
+            .collect(),
+        lock_version: card.lock_version,
+        bank_version: version,
+        submitted_at: card.submitted_at,
+        amendments: 0,
+    };
+    insert_revision(&txn, &shown, 1, user.id, "").await?;
     // No more reminders for this interviewer.
     panel_members::Entity::update_many()
         .col_expr(
@@ -539,6 +613,18 @@ async fn record_revision(
     )
     .unwrap_or(i32::MAX - 1)
         + 1;
+    insert_revision(txn, card, n, actor, reason).await?;
+    Ok(n)
+}
+
+/// Keep the scorecard as revision `n`.
+async fn insert_revision(
+    txn: &DatabaseTransaction,
+    card: &Scorecard,
+    n: i32,
+    actor: i32,
+    reason: &str,
+) -> Result<(), AppError> {
     let snapshot = serde_json::to_value(card)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("snapshot: {e}")))?;
     scorecard_revisions::ActiveModel {
@@ -552,7 +638,7 @@ async fn record_revision(
     }
     .insert(txn)
     .await?;
-    Ok(n)
+    Ok(())
 }
 
 /// A scorecard with its ratings, notes, interviewer and bank version.
