@@ -11,7 +11,7 @@ use attache_core::{Question, Recommendation};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -112,12 +112,7 @@ async fn kit_of(
     db: &impl ConnectionTrait,
     interview: &interviews::Model,
 ) -> Result<(String, Vec<Question>), AppError> {
-    let version = question_bank_versions::Entity::find_by_id(interview.bank_version_id)
-        .one(db)
-        .await?
-        .ok_or_else(not_found)?;
-    let bank: Vec<Question> = serde_json::from_value(version.questions)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored bank does not parse: {e}")))?;
+    let (version, bank) = bank(db, interview.bank_version_id).await?;
     let ids: Vec<String> = kit_questions::Entity::find()
         .filter(kit_questions::Column::InterviewId.eq(interview.id))
         .order_by_asc(kit_questions::Column::Position)
@@ -130,7 +125,44 @@ async fn kit_of(
         .iter()
         .filter_map(|id| bank.iter().find(|q| q.id == *id).cloned())
         .collect();
-    Ok((version.version, kit))
+    Ok((version, kit))
+}
+
+/// A question bank version, parsed. A version's content never changes once written (its
+/// name is the content's hash), so each is parsed once per process and kept, keyed by id
+/// and hash: only the short hash is read each time.
+async fn bank(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<(String, std::sync::Arc<Vec<Question>>), AppError> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Banks = Mutex<HashMap<(i32, String), Arc<Vec<Question>>>>;
+    static BANKS: OnceLock<Banks> = OnceLock::new();
+    let banks = BANKS.get_or_init(Default::default);
+    let version: String = question_bank_versions::Entity::find_by_id(id)
+        .select_only()
+        .column(question_bank_versions::Column::Version)
+        .into_tuple()
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let key = (id, version.clone());
+    if let Some(found) = banks.lock().ok().and_then(|b| b.get(&key).cloned()) {
+        return Ok((version, found));
+    }
+    let row = question_bank_versions::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let questions: Arc<Vec<Question>> = Arc::new(
+        serde_json::from_value(row.questions)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("stored bank does not parse: {e}")))?,
+    );
+    if let Ok(mut b) = banks.lock() {
+        b.insert(key, Arc::clone(&questions));
+    }
+    Ok((version, questions))
 }
 
 /// Check an input against the kit: known questions and criteria, scores 1-4 or not
