@@ -206,19 +206,5 @@ async fn run(url: &str, label: &str) {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("bench.db").display()
-        );
-        run(&url, "SQLite").await;
-        if let Ok(url) = std::env::var("BENCH_DATABASE_URL") {
-            run(&url, "PostgreSQL").await;
-        }
-    });
+    support::on_sqlite_and_postgres(|url, label| async move { run(&url, label).await });
 }

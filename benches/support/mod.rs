@@ -39,3 +39,27 @@ pub fn csrf_in(page: &str) -> String {
     let start = page.find(marker).unwrap() + marker.len();
     page[start..].split('"').next().unwrap().to_owned()
 }
+
+/// Run `run` on a scratch SQLite file, then, with `BENCH_DATABASE_URL` set, on that
+/// PostgreSQL database; each run is labelled.
+pub fn on_sqlite_and_postgres<F, Fut>(run: F)
+where
+    F: Fn(String, &'static str) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("bench.db").display()
+        );
+        run(url, "SQLite").await;
+        if let Ok(url) = std::env::var("BENCH_DATABASE_URL") {
+            run(url, "PostgreSQL").await;
+        }
+    });
+}

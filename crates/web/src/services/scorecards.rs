@@ -261,6 +261,23 @@ async fn write_content(
     insert_content(txn, scorecard_id, input).await
 }
 
+/// Replace a scorecard's content with the input's and move its version on.
+async fn rewrite(
+    txn: &DatabaseTransaction,
+    card: scorecards::Model,
+    input: &ScorecardInput,
+    recommendation: Option<Recommendation>,
+) -> Result<scorecards::Model, AppError> {
+    write_content(txn, card.id, input).await?;
+    let next = card.lock_version + 1;
+    let mut active: scorecards::ActiveModel = card.into();
+    active.recommendation = Set(recommendation.map(|r| r.as_str().to_owned()));
+    active.summary = Set(input.summary.trim().to_owned());
+    active.lock_version = Set(next);
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(txn).await?)
+}
+
 /// Insert the input's ratings and notes for a scorecard that has none.
 async fn insert_content(
     txn: &DatabaseTransaction,
@@ -359,14 +376,7 @@ pub async fn save_draft(
             "This draft was saved from another page since you opened it. Reload to see the newer draft.",
         ));
     }
-    write_content(&txn, card.id, input).await?;
-    let next = card.lock_version + 1;
-    let mut active: scorecards::ActiveModel = card.into();
-    active.recommendation = Set(recommendation.map(|r| r.as_str().to_owned()));
-    active.summary = Set(input.summary.trim().to_owned());
-    active.lock_version = Set(next);
-    active.updated_at = Set(Utc::now());
-    let card = active.update(&txn).await?;
+    let card = rewrite(&txn, card, input, recommendation).await?;
     txn.commit().await?;
     describe(db, card).await
 }
@@ -583,14 +593,7 @@ pub async fn amend(
             "This scorecard is a draft: save or submit it instead.",
         ));
     }
-    write_content(&txn, card.id, input).await?;
-    let next = card.lock_version + 1;
-    let mut active: scorecards::ActiveModel = card.into();
-    active.recommendation = Set(recommendation.map(|r| r.as_str().to_owned()));
-    active.summary = Set(input.summary.trim().to_owned());
-    active.lock_version = Set(next);
-    active.updated_at = Set(Utc::now());
-    let card = active.update(&txn).await?;
+    let card = rewrite(&txn, card, input, recommendation).await?;
     let shown = describe(&txn, card.clone()).await?;
     let revision = record_revision(&txn, &shown, user.id, &reason).await?;
     audit::record(
