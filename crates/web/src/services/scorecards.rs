@@ -80,6 +80,18 @@ pub struct Scorecard {
     pub amendments: i32,
 }
 
+/// On SQLite, scorecard writes take turns in process before asking for the database's
+/// write lock: a writer that finds the lock taken would otherwise wait in SQLite's busy
+/// handler, which sleeps in growing steps. PostgreSQL locks rows, so it needs no turn.
+async fn write_gate(db: &DatabaseConnection) -> Option<tokio::sync::MutexGuard<'static, ()>> {
+    static GATE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        Some(GATE.lock().await)
+    } else {
+        None
+    }
+}
+
 fn not_found() -> AppError {
     AppError::NotFound("No interview has this number.".to_owned())
 }
@@ -359,6 +371,7 @@ pub async fn save_draft(
     interview_id: i32,
     input: &ScorecardInput,
 ) -> Result<Scorecard, AppError> {
+    let _gate = write_gate(db).await;
     let txn = begin_write(db).await?;
     let interview = panel_interview(&txn, user, interview_id).await?;
     let (_, kit) = kit_of(&txn, &interview).await?;
@@ -399,6 +412,7 @@ pub async fn submit(
     let interview = panel_interview(db, user, interview_id).await?;
     let (version, kit) = kit_of(db, &interview).await?;
     let recommendation = check(&kit, input, true)?;
+    let _gate = write_gate(db).await;
     let txn = begin_write(db).await?;
     let existing = scorecards::Entity::find()
         .filter(scorecards::Column::InterviewId.eq(interview.id))
@@ -582,6 +596,7 @@ pub async fn amend(
         e.message = "Say why the scorecard changes; the reason is kept.".to_owned();
         AppError::Validation(e.into())
     })?;
+    let _gate = write_gate(db).await;
     let txn = begin_write(db).await?;
     let interview = panel_interview(&txn, user, interview_id).await?;
     let (_, kit) = kit_of(&txn, &interview).await?;
