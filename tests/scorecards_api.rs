@@ -96,6 +96,18 @@ async fn world() -> World {
 }
 
 impl World {
+    /// Submit `body` as the interviewer with this token.
+    async fn submit(&self, token: &str, body: Value) -> (StatusCode, Value) {
+        call(
+            &self.app,
+            Method::POST,
+            &self.uri("/scorecard/submit"),
+            token,
+            body,
+        )
+        .await
+    }
+
     fn uri(&self, tail: &str) -> String {
         format!("/api/v1/interviews/{}{tail}", self.interview)
     }
@@ -195,27 +207,13 @@ async fn submitting_checks_locks_and_happens_once() {
     let w = world().await;
     let mut no_recommendation = w.full(3, "yes");
     no_recommendation["recommendation"] = Value::Null;
-    let (status, e) = call(
-        &w.app,
-        Method::POST,
-        &w.uri("/scorecard/submit"),
-        &w.first,
-        no_recommendation,
-    )
-    .await;
+    let (status, e) = w.submit(&w.first, no_recommendation).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert!(e["error"]["fields"]["recommendation"].is_string());
     let mut bad = w.full(3, "yes");
     bad["ratings"][0]["score"] = json!(5);
     bad["ratings"][1]["criterion"] = json!("not-a-criterion");
-    let (status, e) = call(
-        &w.app,
-        Method::POST,
-        &w.uri("/scorecard/submit"),
-        &w.first,
-        bad,
-    )
-    .await;
+    let (status, e) = w.submit(&w.first, bad).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert_eq!(
         ratings::Entity::find().count(&w.app.db).await.unwrap(),
@@ -224,14 +222,7 @@ async fn submitting_checks_locks_and_happens_once() {
     );
 
     let body = w.full(3, "yes");
-    let (status, s) = call(
-        &w.app,
-        Method::POST,
-        &w.uri("/scorecard/submit"),
-        &w.first,
-        body.clone(),
-    )
-    .await;
+    let (status, s) = w.submit(&w.first, body.clone()).await;
     assert_eq!(status, StatusCode::OK, "{s}");
     assert_eq!(s["status"], "submitted");
     assert!(
@@ -239,25 +230,11 @@ async fn submitting_checks_locks_and_happens_once() {
         "pinned to its bank version"
     );
     // A double submit (a retry, a second click) is the same scorecard.
-    let (status, again) = call(
-        &w.app,
-        Method::POST,
-        &w.uri("/scorecard/submit"),
-        &w.first,
-        body,
-    )
-    .await;
+    let (status, again) = w.submit(&w.first, body).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(again["id"], s["id"]);
     // Different content, or a draft save, is refused: that is an amendment.
-    let (status, _) = call(
-        &w.app,
-        Method::POST,
-        &w.uri("/scorecard/submit"),
-        &w.first,
-        w.full(1, "no"),
-    )
-    .await;
+    let (status, _) = w.submit(&w.first, w.full(1, "no")).await;
     assert_eq!(status, StatusCode::CONFLICT);
     let (status, _) = call(
         &w.app,
@@ -287,14 +264,7 @@ async fn submitting_checks_locks_and_happens_once() {
 #[tokio::test]
 async fn an_amendment_needs_a_reason_and_keeps_the_original() {
     let w = world().await;
-    call(
-        &w.app,
-        Method::POST,
-        &w.uri("/scorecard/submit"),
-        &w.first,
-        w.full(3, "yes"),
-    )
-    .await;
+    w.submit(&w.first, w.full(3, "yes")).await;
     let (status, _) = call(
         &w.app,
         Method::POST,
@@ -336,14 +306,7 @@ async fn an_amendment_needs_a_reason_and_keeps_the_original() {
 #[tokio::test]
 async fn an_interviewer_sees_no_other_scorecard_until_their_own_is_in() {
     let w = world().await;
-    call(
-        &w.app,
-        Method::POST,
-        &w.uri("/scorecard/submit"),
-        &w.first,
-        w.full(4, "strong_yes"),
-    )
-    .await;
+    w.submit(&w.first, w.full(4, "strong_yes")).await;
     // The second interviewer has a draft: they see only it.
     call(
         &w.app,
@@ -361,14 +324,7 @@ async fn an_interviewer_sees_no_other_scorecard_until_their_own_is_in() {
     assert_eq!(w.scorecards(&w.manager).await.1.len(), 1);
     assert_eq!(w.scorecards(&w.recruiter).await.1.len(), 1);
     // Once the second submits, both see both.
-    call(
-        &w.app,
-        Method::POST,
-        &w.uri("/scorecard/submit"),
-        &w.second,
-        w.full(2, "no"),
-    )
-    .await;
+    w.submit(&w.second, w.full(2, "no")).await;
     assert_eq!(w.scorecards(&w.second).await.1.len(), 2);
     assert_eq!(w.scorecards(&w.first).await.1.len(), 2);
     // Outsiders get what a missing interview gets.
@@ -426,14 +382,7 @@ async fn reminders_go_daily_at_most_five_times_and_stop_at_submission() {
         "not again the same day"
     );
     // The first interviewer submits; only the second is reminded from now on.
-    call(
-        &w.app,
-        Method::POST,
-        &w.uri("/scorecard/submit"),
-        &w.first,
-        w.full(3, "yes"),
-    )
-    .await;
+    w.submit(&w.first, w.full(3, "yes")).await;
     for day in 1..=6 {
         send_due(&w.app.db, mail, "a", first + Duration::days(day))
             .await
@@ -463,33 +412,12 @@ async fn the_hiring_manager_hears_when_every_scorecard_is_in() {
             .await
             .unwrap()
     };
-    call(
-        &w.app,
-        Method::POST,
-        &w.uri("/scorecard/submit"),
-        &w.first,
-        w.full(3, "yes"),
-    )
-    .await;
+    w.submit(&w.first, w.full(3, "yes")).await;
     assert_eq!(all_in().await, 0);
-    call(
-        &w.app,
-        Method::POST,
-        &w.uri("/scorecard/submit"),
-        &w.second,
-        w.full(2, "no"),
-    )
-    .await;
+    w.submit(&w.second, w.full(2, "no")).await;
     assert_eq!(all_in().await, 1);
     // A repeated submission sends nothing more.
-    call(
-        &w.app,
-        Method::POST,
-        &w.uri("/scorecard/submit"),
-        &w.second,
-        w.full(2, "no"),
-    )
-    .await;
+    w.submit(&w.second, w.full(2, "no")).await;
     assert_eq!(all_in().await, 1);
 }
 
@@ -498,14 +426,7 @@ async fn the_hiring_manager_hears_when_every_scorecard_is_in() {
 #[tokio::test]
 async fn a_scorecard_keeps_the_bank_version_it_was_scored_on() {
     let w = world().await;
-    let (_, before) = call(
-        &w.app,
-        Method::POST,
-        &w.uri("/scorecard/submit"),
-        &w.first,
-        w.full(3, "yes"),
-    )
-    .await;
+    let (_, before) = w.submit(&w.first, w.full(3, "yes")).await;
     let mut roles = support::seed_roles();
     let role = roles
         .iter_mut()
@@ -529,14 +450,7 @@ async fn a_scorecard_keeps_the_bank_version_it_was_scored_on() {
         before["bank_version"]
     );
     // The second interviewer still scores the questions as they were asked.
-    let (status, s) = call(
-        &w.app,
-        Method::POST,
-        &w.uri("/scorecard/submit"),
-        &w.second,
-        w.full(2, "no"),
-    )
-    .await;
+    let (status, s) = w.submit(&w.second, w.full(2, "no")).await;
     assert_eq!(status, StatusCode::OK, "{s}");
     assert_eq!(s["bank_version"], before["bank_version"]);
 }

@@ -57,6 +57,20 @@ pub const SUMMARY: Field = text("summary", "Summary", 5000);
 /// Notes.
 pub const NOTES: Field = text("notes", "Notes", 5000);
 
+/// A pipeline stage as typed (any capitals), or a message for the `stage` field that lists
+/// the stages.
+///
+/// # Errors
+/// Not a stage.
+pub fn stage(text: &str) -> Result<attache_core::Stage, FieldError> {
+    text.trim()
+        .to_lowercase()
+        .parse()
+        .map_err(|e: attache_core::pipeline::UnknownStage| {
+            FieldError::new("stage", capitalise(&e.to_string()))
+        })
+}
+
 /// One field's problem, worded for the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]

@@ -326,8 +326,9 @@ async fn render_show(
     error: Option<String>,
 ) -> Result<Html<String>> {
     let candidate = service::find_visible(&state.db, user, id).await?;
-    let applications: Vec<_> = service::applications_of(&state.db, user, id)
-        .await?
+    let rows = service::applications_of(&state.db, user, id).await?;
+    let on: Vec<i32> = rows.iter().map(|(_, r)| r.id).collect();
+    let applications: Vec<_> = rows
         .into_iter()
         .map(|(a, r)| {
             let stage: Stage = a.stage.parse().unwrap_or(Stage::Sourced);
@@ -340,11 +341,6 @@ async fn render_show(
                 open => r.status == attache_core::RequisitionStatus::Open.as_str(),
             }
         })
-        .collect();
-    let on: Vec<i32> = service::applications_of(&state.db, user, id)
-        .await?
-        .iter()
-        .map(|(_, r)| r.id)
         .collect();
     let open_requisitions: Vec<_> = requisition_service::list(&state.db, user)
         .await?

@@ -2,7 +2,6 @@
 //! Each handler parses, calls one service, and answers; the services decide what the
 //! caller may see.
 
-use attache_core::Stage;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -13,7 +12,7 @@ use super::access::{Access, ApiRoutes};
 use crate::auth::UserRole;
 use crate::auth::current::CurrentUser;
 use crate::entities::{applications, candidates};
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::extract::{Json, Path, Query};
 use crate::services::candidate_search::{self, Results, SearchQuery};
 use crate::services::candidates::{self as candidate_service, CandidateInput};
@@ -286,14 +285,7 @@ async fn move_application(
     Path(id): Path<i32>,
     Json(body): Json<ApplicationChange>,
 ) -> Result<Json<ApplicationBody>> {
-    let stage: Stage = body
-        .stage
-        .parse()
-        .map_err(|e: attache_core::pipeline::UnknownStage| {
-            let mut errors = crate::fields::FieldErrors::new();
-            errors.insert("stage", crate::fields::capitalise(&e.to_string()));
-            AppError::Validation(errors)
-        })?;
+    let stage = crate::fields::stage(&body.stage)?;
     let a = candidate_service::move_stage(&state.db, &user, id, stage, &body.reason).await?;
     Ok(Json(ApplicationBody {
         id: a.id,
@@ -336,11 +328,7 @@ async fn search_candidates(
 ) -> Result<Json<Results>> {
     let stage = match p.stage.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
-        Some(s) => Some(s.parse::<Stage>().map_err(|e| {
-            let mut errors = crate::fields::FieldErrors::new();
-            errors.insert("stage", crate::fields::capitalise(&e.to_string()));
-            AppError::Validation(errors)
-        })?),
+        Some(s) => Some(crate::fields::stage(s)?),
     };
     let query = SearchQuery {
         q: p.q,

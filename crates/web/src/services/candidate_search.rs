@@ -101,11 +101,9 @@ pub struct Results {
 /// The words of a query as the full-text index sees them: letters and digits only,
 /// lower case.
 fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .take(MAX_WORDS)
-        .collect()
+    let mut words = words_all(text);
+    words.truncate(MAX_WORDS);
+    words
 }
 
 /// Placeholders and values for one statement, in the backend's syntax.

@@ -285,7 +285,7 @@ async fn add_candidates(
             let application = (dice.below(3) == 0 && !openings.is_empty()).then(|| {
                 let opening = openings
                     .iter()
-                    .find(|o| role_of(roles, o) == Some(role.slug.as_str()))
+                    .find(|o| role_of(o) == Some(role.slug.as_str()))
                     .unwrap_or_else(|| dice.pick(openings));
                 (opening.id, stage(dice))
             });
@@ -340,13 +340,12 @@ async fn add_candidates(
     Ok((count, applied))
 }
 
-fn role_of<'a>(roles: &'a [Role], opening: &requisitions::Model) -> Option<&'a str> {
-    // Requisitions store the role's id; the demo's openings name their roles in order.
+/// The role slug of one of the demo's own openings.
+fn role_of(opening: &requisitions::Model) -> Option<&'static str> {
     OPENINGS
         .iter()
         .find(|(title, ..)| *title == opening.title)
-        .and_then(|(_, slug, ..)| roles.iter().find(|r| r.slug == *slug))
-        .map(|r| r.slug.as_str())
+        .map(|(_, slug, ..)| *slug)
 }
 
 /// A stage, weighted as a real pipeline is: most sourced, few hired.

@@ -229,14 +229,10 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Row>, Vec<RowError>> {
         };
         let stage = match get("stage").trim() {
             "" => Some(Stage::Sourced),
-            s => match s.to_lowercase().parse::<Stage>() {
+            s => match crate::fields::stage(s) {
                 Ok(stage) => Some(stage),
                 Err(e) => {
-                    errors.push(row_error(
-                        line,
-                        "stage",
-                        crate::fields::capitalise(&e.to_string()),
-                    ));
+                    errors.push(row_error(line, e.field, e.message));
                     None
                 }
             },
