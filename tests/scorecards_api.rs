@@ -6,7 +6,9 @@
 mod support;
 
 use attache_web::auth::UserRole;
-use attache_web::entities::{audit_events, panel_members, ratings, scorecard_revisions};
+use attache_web::entities::{
+    audit_events, panel_members, ratings, scorecard_revisions, scorecards,
+};
 use axum::http::{Method, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -259,6 +261,31 @@ async fn submitting_checks_locks_and_happens_once() {
         .await
         .unwrap();
     assert_eq!(due, 1, "only the second interviewer is still reminded");
+}
+
+/// Two tabs submit at once: both read "no scorecard yet", one insert wins, the other is
+/// refused by the unique key and answered with the winner's scorecard, not an error.
+#[tokio::test]
+async fn simultaneous_submits_from_two_tabs_make_one_scorecard() {
+    let w = world().await;
+    let body = w.full(3, "yes");
+    let ((a, x), (b, y)) = tokio::join!(
+        w.submit(&w.first, body.clone()),
+        w.submit(&w.first, body.clone())
+    );
+    assert_eq!((a, b), (StatusCode::OK, StatusCode::OK), "{x} {y}");
+    assert_eq!(x["id"], y["id"]);
+    assert_eq!(
+        scorecards::Entity::find().count(&w.app.db).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        scorecard_revisions::Entity::find()
+            .count(&w.app.db)
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 #[tokio::test]

@@ -72,6 +72,36 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// Placeholders and values for one raw statement, in the backend's syntax.
+#[derive(Debug)]
+pub struct Sql {
+    backend: DatabaseBackend,
+    pub values: Vec<sea_orm::Value>,
+}
+
+impl Sql {
+    pub fn new(backend: DatabaseBackend) -> Self {
+        Sql {
+            backend,
+            values: Vec::new(),
+        }
+    }
+
+    /// Add a value; its placeholder, to write into the statement.
+    pub fn bind(&mut self, value: impl Into<sea_orm::Value>) -> String {
+        self.values.push(value.into());
+        match self.backend {
+            DatabaseBackend::Postgres => format!("${}", self.values.len()),
+            _ => "?".to_owned(),
+        }
+    }
+
+    /// The statement `sql`, with the values bound so far.
+    pub fn statement(self, sql: impl Into<String>) -> sea_orm::Statement {
+        sea_orm::Statement::from_sql_and_values(self.backend, sql, self.values)
+    }
+}
+
 /// Whether the database answers a trivial query.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()

@@ -7,12 +7,11 @@
 use attache_core::search::normalize::singular;
 use attache_core::search::{Segment, highlight};
 use attache_core::{Stage, Taxonomy};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Statement, Value,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Statement};
 use serde::Serialize;
 
 use crate::auth::current::CurrentUser;
+use crate::db::Sql;
 use crate::entities::{applications, candidates, requisitions};
 use crate::error::AppError;
 use crate::fields;
@@ -106,22 +105,6 @@ fn words(text: &str) -> Vec<String> {
     words
 }
 
-/// Placeholders and values for one statement, in the backend's syntax.
-struct Sql {
-    backend: DatabaseBackend,
-    values: Vec<Value>,
-}
-
-impl Sql {
-    fn bind(&mut self, value: impl Into<Value>) -> String {
-        self.values.push(value.into());
-        match self.backend {
-            DatabaseBackend::Postgres => format!("${}", self.values.len()),
-            _ => "?".to_owned(),
-        }
-    }
-}
-
 /// What the query asks for.
 enum TextFilter {
     All,
@@ -192,10 +175,7 @@ pub async fn search(
         });
     }
     let backend = db.get_database_backend();
-    let mut sql = Sql {
-        backend,
-        values: Vec::new(),
-    };
+    let mut sql = Sql::new(backend);
     let mut from = "candidates c".to_owned();
     let mut conditions: Vec<String> = Vec::new();
     let mut rank = "c.name, c.id".to_owned();

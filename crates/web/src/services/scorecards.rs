@@ -11,14 +11,14 @@ use attache_core::{Question, Recommendation};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::auth::UserRole;
 use crate::auth::current::CurrentUser;
-use crate::db::begin_write;
+use crate::db::{Sql, begin_write};
 use crate::entities::{
     applications, interviews, kit_questions, panel_members, question_bank_versions, question_notes,
     ratings, requisitions, scorecard_revisions, scorecards, users,
@@ -58,8 +58,8 @@ pub struct ScorecardInput {
     pub lock_version: Option<i32>,
 }
 
-/// A scorecard as pages and the API show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+/// A scorecard as pages and the API show it (and as its revisions keep it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Scorecard {
     pub id: i32,
     pub interview_id: i32,
@@ -119,12 +119,53 @@ async fn panel_interview(
     }
 }
 
+/// What a submission checks before writing, in one query: the interview (if the caller
+/// sits on its panel), its bank version's hash, and whether the caller has a scorecard.
+struct Standing {
+    interview: interviews::Model,
+    version: String,
+    has_card: bool,
+}
+
+async fn standing(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    interview_id: i32,
+) -> Result<Standing, AppError> {
+    let mut sql = Sql::new(db.get_database_backend());
+    let (me, me_again, id) = (sql.bind(user.id), sql.bind(user.id), sql.bind(interview_id));
+    let row = db
+        .query_one_raw(sql.statement(format!(
+            "SELECT i.*, v.version AS bank_version, s.id AS card_id FROM interviews i \
+             JOIN panel_members p ON p.interview_id = i.id AND p.user_id = {me} \
+             JOIN question_bank_versions v ON v.id = i.bank_version_id \
+             LEFT JOIN scorecards s ON s.interview_id = i.id AND s.interviewer_id = {me_again} \
+             WHERE i.id = {id}"
+        )))
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(Standing {
+        interview: interviews::Model::from_query_result(&row, "")?,
+        version: row.try_get("", "bank_version")?,
+        has_card: row.try_get::<Option<i32>>("", "card_id")?.is_some(),
+    })
+}
+
 /// The kit's questions, from the bank version the interview was scheduled on.
 async fn kit_of(
     db: &impl ConnectionTrait,
     interview: &interviews::Model,
 ) -> Result<(String, Vec<Question>), AppError> {
-    let (version, bank) = bank(db, interview.bank_version_id).await?;
+    kit_at(db, interview, None).await
+}
+
+/// [`kit_of`], with the bank's version hash if the caller has read it.
+async fn kit_at(
+    db: &impl ConnectionTrait,
+    interview: &interviews::Model,
+    version: Option<String>,
+) -> Result<(String, Vec<Question>), AppError> {
+    let (version, bank) = bank_at(db, interview.bank_version_id, version).await?;
     let ids: Vec<String> = kit_questions::Entity::find()
         .filter(kit_questions::Column::InterviewId.eq(interview.id))
         .order_by_asc(kit_questions::Column::Position)
@@ -140,25 +181,41 @@ async fn kit_of(
     Ok((version, kit))
 }
 
-/// A question bank version, parsed. A version's content never changes once written (its
-/// name is the content's hash), so each is parsed once per process and kept, keyed by id
-/// and hash: only the short hash is read each time.
-async fn bank(
+/// A question bank version, parsed, with its version hash.
+///
+/// # Errors
+/// Not found, or the database failed.
+pub async fn bank(
     db: &impl ConnectionTrait,
     id: i32,
+) -> Result<(String, std::sync::Arc<Vec<Question>>), AppError> {
+    bank_at(db, id, None).await
+}
+
+/// A question bank version, parsed. A version's content never changes once written (its
+/// name is the content's hash), so each is parsed once per process and kept, keyed by id
+/// and hash: only the short hash is read each time, and not even that when the caller
+/// read it already.
+async fn bank_at(
+    db: &impl ConnectionTrait,
+    id: i32,
+    version: Option<String>,
 ) -> Result<(String, std::sync::Arc<Vec<Question>>), AppError> {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex, OnceLock};
     type Banks = Mutex<HashMap<(i32, String), Arc<Vec<Question>>>>;
     static BANKS: OnceLock<Banks> = OnceLock::new();
     let banks = BANKS.get_or_init(Default::default);
-    let version: String = question_bank_versions::Entity::find_by_id(id)
-        .select_only()
-        .column(question_bank_versions::Column::Version)
-        .into_tuple()
-        .one(db)
-        .await?
-        .ok_or_else(not_found)?;
+    let version: String = match version {
+        Some(v) => v,
+        None => question_bank_versions::Entity::find_by_id(id)
+            .select_only()
+            .column(question_bank_versions::Column::Version)
+            .into_tuple()
+            .one(db)
+            .await?
+            .ok_or_else(not_found)?,
+    };
     let key = (id, version.clone());
     if let Some(found) = banks.lock().ok().and_then(|b| b.get(&key).cloned()) {
         return Ok((version, found));
@@ -409,16 +466,60 @@ pub async fn submit(
 ) -> Result<Scorecard, AppError> {
     // Who may, against which kit, and whether the input checks: read before the write
     // transaction, so writers hold the database's write lock only to write.
-    let interview = panel_interview(db, user, interview_id).await?;
-    let (version, kit) = kit_of(db, &interview).await?;
+    let standing = standing(db, user, interview_id).await?;
+    let (version, kit) = kit_at(db, &standing.interview, Some(standing.version.clone())).await?;
     let recommendation = check(&kit, input, true)?;
+    let args = (
+        user,
+        &standing.interview,
+        version.as_str(),
+        input,
+        recommendation,
+    );
+    match write_submission(db, mail, args, !standing.has_card).await {
+        // Another tab's scorecard appeared since the read: do it again, reading it first.
+        Err(AppError::Database(e))
+            if !standing.has_card
+                && matches!(
+                    e.sql_err(),
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                ) =>
+        {
+            write_submission(db, mail, args, false).await
+        }
+        other => other,
+    }
+}
+
+/// What [`write_submission`] writes: who, on which interview and bank version, what.
+type Submission<'a> = (
+    &'a CurrentUser,
+    &'a interviews::Model,
+    &'a str,
+    &'a ScorecardInput,
+    Option<Recommendation>,
+);
+
+/// Write a checked submission. With `new`, the caller has seen no scorecard of theirs,
+/// so none is looked for: the unique key refuses the insert if one appeared since.
+async fn write_submission(
+    db: &DatabaseConnection,
+    mail: &crate::mail::Mail,
+    (user, interview, version, input, recommendation): Submission<'_>,
+    new: bool,
+) -> Result<Scorecard, AppError> {
+    let interview_id = interview.id;
     let _gate = write_gate(db).await;
     let txn = begin_write(db).await?;
-    let existing = scorecards::Entity::find()
-        .filter(scorecards::Column::InterviewId.eq(interview.id))
-        .filter(scorecards::Column::InterviewerId.eq(user.id))
-        .one(&txn)
-        .await?;
+    let existing = if new {
+        None
+    } else {
+        scorecards::Entity::find()
+            .filter(scorecards::Column::InterviewId.eq(interview.id))
+            .filter(scorecards::Column::InterviewerId.eq(user.id))
+            .one(&txn)
+            .await?
+    };
     let now = Utc::now();
     let recommendation = recommendation.map(|r| r.as_str().to_owned());
     let summary = input.summary.trim().to_owned();
@@ -496,7 +597,7 @@ pub async fn submit(
             .map(|(q, n)| (q.clone(), n.trim().to_owned()))
             .collect(),
         lock_version: card.lock_version,
-        bank_version: version,
+        bank_version: version.to_owned(),
         submitted_at: card.submitted_at,
         amendments: 0,
     };
@@ -520,7 +621,7 @@ pub async fn submit(
         json!({"interview_id": interview_id}),
     )
     .await?;
-    let all_in = tell_manager_if_all_in(&txn, mail, &interview).await?;
+    let all_in = tell_manager_if_all_in(&txn, mail, interview).await?;
     txn.commit().await?;
     if all_in {
         mail.wake();
@@ -535,16 +636,20 @@ async fn tell_manager_if_all_in(
     mail: &crate::mail::Mail,
     interview: &interviews::Model,
 ) -> Result<bool, AppError> {
-    let panel = panel_members::Entity::find()
-        .filter(panel_members::Column::InterviewId.eq(interview.id))
-        .count(txn)
-        .await?;
-    let submitted = scorecards::Entity::find()
-        .filter(scorecards::Column::InterviewId.eq(interview.id))
-        .filter(scorecards::Column::Status.eq("submitted"))
-        .count(txn)
-        .await?;
-    if submitted < panel {
+    // Panel members without a submitted scorecard: none left means all are in.
+    let mut sql = Sql::new(txn.get_database_backend());
+    let id = sql.bind(interview.id);
+    let waiting: i64 = txn
+        .query_one_raw(sql.statement(format!(
+            "SELECT COUNT(*) AS n FROM panel_members p LEFT JOIN scorecards s \
+             ON s.interview_id = p.interview_id AND s.interviewer_id = p.user_id AND s.status = 'submitted' \
+             WHERE p.interview_id = {id} AND s.id IS NULL"
+        )))
+        .await?
+        .map(|row| row.try_get("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    if waiting > 0 {
         return Ok(false);
     }
     let Some((application, Some(requisition))) =
@@ -745,17 +850,18 @@ async fn describe(
     })
 }
 
-/// The questions an interviewer on the panel scores, in kit order, from the bank version
-/// the interview was scheduled on, with that version.
+/// The questions of an interview's kit, in kit order, from the bank version the
+/// interview was scheduled on, with that version: for anyone who may see the interview
+/// (the panel, the recruiting team, the requisition's hiring manager).
 ///
 /// # Errors
-/// Not found (not on the panel), or the database failed.
+/// Not found (may not see the interview), or the database failed.
 pub async fn kit(
     db: &DatabaseConnection,
     user: &CurrentUser,
     interview_id: i32,
 ) -> Result<(String, Vec<Question>), AppError> {
-    let interview = panel_interview(db, user, interview_id).await?;
+    let interview = crate::services::interviews::find_visible(db, user, interview_id).await?;
     kit_of(db, &interview).await
 }
 
@@ -834,6 +940,30 @@ pub async fn visible(
         }
     }
     Ok(out)
+}
+
+/// A scorecard's submitted states, oldest first: each revision's reason (empty for the
+/// first submission) and the scorecard as it then was. The caller has checked that the
+/// user may see the scorecard.
+///
+/// # Errors
+/// The database failed, or a stored snapshot does not parse.
+pub async fn history(
+    db: &impl ConnectionTrait,
+    scorecard_id: i32,
+) -> Result<Vec<(String, Scorecard)>, AppError> {
+    scorecard_revisions::Entity::find()
+        .filter(scorecard_revisions::Column::ScorecardId.eq(scorecard_id))
+        .order_by_asc(scorecard_revisions::Column::Revision)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let card = serde_json::from_value::<Scorecard>(r.snapshot)
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("revision snapshot: {e}")))?;
+            Ok((r.reason, card))
+        })
+        .collect()
 }
 
 /// The status of the user's scorecard on each of these interviews: "draft" or
