@@ -460,6 +460,10 @@ async fn every_page_fits_a_phone_and_a_laptop_without_sideways_scroll() {
         ("interviews", "/interviews".to_owned()),
         ("interview", format!("/interviews/{}", ids.interview)),
         (
+            "interview-kit",
+            format!("/interviews/{}/kit", ids.interview),
+        ),
+        (
             "interview-cancel",
             format!("/interviews/{}/cancel", ids.interview),
         ),

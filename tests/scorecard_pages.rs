@@ -242,3 +242,128 @@ async fn a_submitted_scorecard_is_amended_with_a_reason_from_the_page() {
         .await;
     assert!(page.body.contains("amended 1 time"), "{}", page.body);
 }
+
+/// The interview's printable kit: its own questions (with guidance and anchors), the
+/// candidate, the interviewer's name, the focus question marked; for those who may see the
+/// interview only.
+#[tokio::test]
+async fn the_interview_kit_prints_the_interviews_questions_with_focus_marked() {
+    let app = TestApp::new().await.with_user(UserRole::Interviewer).await;
+    let me = app.user.clone().unwrap();
+    let recruiter = app.token(UserRole::Recruiter).await;
+    let manager = app.add_user(UserRole::HiringManager).await;
+    let post = |uri: &'static str, body: Value| {
+        let recruiter = recruiter.clone();
+        let app = &app;
+        async move {
+            app.json_with_token(Method::POST, uri, &recruiter, &body)
+                .await
+                .json()
+        }
+    };
+    let role: Value = app
+        .get_with_token("/api/v1/roles/mediator", &recruiter)
+        .await
+        .json();
+    let questions = role["questions"].as_array().unwrap();
+    let (first, last) = (&questions[0], &questions[questions.len() - 1]);
+    let r = post(
+        "/api/v1/requisitions",
+        json!({"role": "mediator", "title": "Mediation adviser", "hiring_manager": manager.email}),
+    )
+    .await;
+    let c = post(
+        "/api/v1/candidates",
+        json!({"name": "Kofi Mensah", "email": "kofi@example.org", "summary": "Ran village dialogues in the Volta region.", "requisition_id": r["id"]}),
+    )
+    .await;
+    let i = post(
+        "/api/v1/interviews",
+        json!({"application_id": c["application_id"], "scheduled_at": "2031-03-04T10:00:00Z", "duration_minutes": 45,
+               "interviewers": [me.email], "questions": [first["id"], last["id"]], "focus": {last["id"].as_str().unwrap(): me.email}}),
+    )
+    .await;
+    let id = i["id"].as_i64().unwrap();
+
+    let kit = app.get(&format!("/interviews/{id}/kit")).await;
+    assert_eq!(kit.status, StatusCode::OK, "{}", kit.body);
+    let body = &kit.body;
+    assert!(body.contains("Interview kit: Kofi Mensah"), "{body}");
+    assert!(
+        body.contains("Ran village dialogues"),
+        "the candidate's summary"
+    );
+    assert!(
+        body.contains(&format!("<dd>Test {}</dd>", UserRole::Interviewer)),
+        "the interviewer's name"
+    );
+    let esc = |s: &Value| {
+        let mut env = minijinja::Environment::new();
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        env.render_str("{{ s }}", minijinja::context! { s => s })
+            .unwrap()
+    };
+    for q in [first, last] {
+        assert!(body.contains(&esc(&q["text"])), "question {}", q["id"]);
+        assert!(
+            body.contains(&esc(&q["guidance"])),
+            "guidance of {}",
+            q["id"]
+        );
+        assert!(
+            body.contains(&esc(&q["criteria"][0]["anchors"][3])),
+            "anchors of {}",
+            q["id"]
+        );
+    }
+    assert_eq!(
+        body.matches("class=\"question kit-question\"").count(),
+        2,
+        "only the interview's questions"
+    );
+    let focus_at = body
+        .find(&format!("Focus: Test {}", UserRole::Interviewer))
+        .expect("the focus question is marked");
+    assert!(
+        focus_at > body.find(&esc(&last["text"])).unwrap(),
+        "on the last question"
+    );
+    assert!(
+        body.find(&esc(&first["text"])).unwrap() < body.find(&esc(&last["text"])).unwrap(),
+        "in kit order"
+    );
+
+    // The interview page links to it; the hiring manager may open it; no one else may.
+    let show = app.get(&format!("/interviews/{id}")).await;
+    assert!(
+        show.body.contains(&format!("/interviews/{id}/kit")),
+        "{}",
+        show.body
+    );
+    let as_user = |who: support::TestUser| {
+        let app = &app;
+        async move {
+            let signed = app.sign_in(&who.email, &who.password).await;
+            app.send(
+                Method::GET,
+                &format!("/interviews/{id}/kit"),
+                &[],
+                Some(&signed.cookie),
+                None,
+            )
+            .await
+            .status
+        }
+    };
+    assert_eq!(
+        as_user(manager).await,
+        StatusCode::OK,
+        "the requisition's hiring manager"
+    );
+    let stranger = app.add_user(UserRole::Interviewer).await;
+    assert_eq!(
+        as_user(stranger).await,
+        StatusCode::NOT_FOUND,
+        "an interviewer not on the panel"
+    );
+}

@@ -27,6 +27,7 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/interviews", Access::SignedIn, list_page)
         .get("/interviews/{id}", Access::SignedIn, show_page)
+        .get("/interviews/{id}/kit", Access::SignedIn, kit_page)
         .get("/applications/{id}/interviews/new", EDITORS, new_page)
         .post("/applications/{id}/interviews", EDITORS, create)
         .get("/interviews/{id}/edit", EDITORS, edit_page)
@@ -241,6 +242,32 @@ async fn update(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The interview's own kit to print: the candidate, the time, the kit's questions in the
+/// order they are scored, from the bank version the interview was scheduled on, with the
+/// focus questions marked and the interviewer's name filled in for the panel.
+async fn kit_page(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+) -> Result<Html<String>> {
+    let interview = service::get(&state.db, &state.taxonomy, &user, id).await?;
+    let (_, questions) = crate::services::scorecards::kit(&state.db, &user, id).await?;
+    let focus = interview.focus_names();
+    let on_panel = interview.panel.iter().any(|p| p.id == user.id);
+    Ok(Html(templates().render(
+        "interviews/kit.html",
+        context! {
+            page,
+            interview,
+            questions,
+            focus,
+            on_panel,
+            level_names => attache_core::rubric::LEVEL_NAMES,
+        },
+    )?))
 }
 
 #[derive(Debug, Deserialize)]

@@ -100,11 +100,7 @@ async fn render(
     } else {
         Vec::new()
     };
-    let focus: BTreeMap<String, String> = interview
-        .questions
-        .iter()
-        .filter_map(|q| q.focus.as_ref().map(|f| (q.id.clone(), f.name.clone())))
-        .collect();
+    let focus = interview.focus_names();
     templates().render(
         "scorecards/form.html",
         context! {

@@ -111,6 +111,16 @@ pub struct Interview {
     pub past: bool,
 }
 
+impl Interview {
+    /// Question id to the name of the panel member it is a focus for.
+    pub fn focus_names(&self) -> BTreeMap<String, String> {
+        self.questions
+            .iter()
+            .filter_map(|q| q.focus.as_ref().map(|f| (q.id.clone(), f.name.clone())))
+            .collect()
+    }
+}
+
 /// A time zone by its IANA name.
 ///
 /// # Errors
