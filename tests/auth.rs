@@ -256,6 +256,8 @@ async fn deactivated_users_lose_their_session_and_tokens() {
 /// Who may change requisitions, candidates and stages.
 const EDITORS: &[UserRole] = &[UserRole::Admin, UserRole::Recruiter];
 /// Who may read requisitions.
+/// Who records hiring decisions.
+const DECIDERS: &[UserRole] = &[UserRole::Admin, UserRole::HiringManager];
 const READERS: &[UserRole] = &[
     UserRole::Admin,
     UserRole::Recruiter,
@@ -322,6 +324,20 @@ fn matrix() -> BTreeMap<(String, String), Access> {
         ("POST", "/requisitions/{id}/import", Roles(EDITORS)),
         ("POST", "/requisitions/{id}/import/confirm", Roles(EDITORS)),
         ("GET", "/requisitions/{id}/candidates.csv", Roles(READERS)),
+        ("GET", "/requisitions/{id}/comparison", Roles(READERS)),
+        ("GET", "/requisitions/{id}/comparison.csv", Roles(READERS)),
+        (
+            "GET",
+            "/api/v1/requisitions/{id}/comparison",
+            Roles(READERS),
+        ),
+        ("GET", "/applications/{id}/scorecards", Roles(READERS)),
+        ("POST", "/applications/{id}/decision", Roles(DECIDERS)),
+        (
+            "POST",
+            "/api/v1/applications/{id}/decision",
+            Roles(DECIDERS),
+        ),
         ("GET", "/candidates", Roles(READERS)),
         ("GET", "/candidates/new", Roles(EDITORS)),
         ("POST", "/candidates", Roles(EDITORS)),
@@ -334,6 +350,7 @@ fn matrix() -> BTreeMap<(String, String), Access> {
         ("POST", "/applications/{id}/interviews", Roles(EDITORS)),
         ("GET", "/interviews", SignedIn),
         ("GET", "/interviews/{id}", SignedIn),
+        ("GET", "/interviews/{id}/kit", SignedIn),
         ("GET", "/interviews/{id}/edit", Roles(EDITORS)),
         ("POST", "/interviews/{id}", Roles(EDITORS)),
         ("GET", "/interviews/{id}/cancel", Roles(EDITORS)),

@@ -464,6 +464,14 @@ async fn every_page_fits_a_phone_and_a_laptop_without_sideways_scroll() {
             format!("/interviews/{}/kit", ids.interview),
         ),
         (
+            "comparison",
+            format!("/requisitions/{}/comparison", ids.requisition),
+        ),
+        (
+            "application-scorecards",
+            format!("/applications/{}/scorecards", ids.application),
+        ),
+        (
             "interview-cancel",
             format!("/interviews/{}/cancel", ids.interview),
         ),

@@ -26,6 +26,7 @@ macro_rules! named_enum {
 }
 
 pub mod agreement;
+pub mod comparison;
 pub mod pipeline;
 pub mod question_bank;
 pub mod rubric;

@@ -34,6 +34,13 @@ fn environment() -> Environment<'static> {
             minijinja::AutoEscape::Html
         }
     });
+    // Numbers to a fixed number of decimals (2 unless given), and with their sign.
+    env.add_filter("fixed", |v: f64, digits: Option<usize>| {
+        format!("{v:.*}", digits.unwrap_or(2))
+    });
+    env.add_filter("signed", |v: f64, digits: Option<usize>| {
+        format!("{v:+.*}", digits.unwrap_or(2))
+    });
     for name in ["app.css", "app.js", "htmx.js", "favicon.svg"] {
         let url = assets().url(name).unwrap_or_default();
         // Our own URLs: nothing in them needs escaping.

@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod auth;
 mod candidate_pages;
+mod comparison;
 mod forms;
 mod health;
 mod home;
@@ -51,7 +52,8 @@ pub const IDLE_EXPIRY_HOURS: i64 = 8;
     tags(
         (name = "roles", description = "Find roles and read their question banks"),
         (name = "requisitions", description = "Openings, candidates and the pipeline"),
-        (name = "scorecards", description = "Interviewers' ratings, blind until each submits")
+        (name = "scorecards", description = "Interviewers' ratings, blind until each submits"),
+        (name = "comparison", description = "Candidates side by side, panel agreement, interviewer calibration and decisions")
     ),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -78,6 +80,7 @@ fn api_routes() -> ApiRoutes {
         .merge(requisitions::api_router())
         .merge(interviews::api_router())
         .merge(scorecards::api_router())
+        .merge(comparison::api_router())
 }
 
 /// The JSON API with its OpenAPI description, generated from the handlers.
@@ -100,6 +103,7 @@ fn pages(openapi_json: Arc<String>) -> Routes {
         .merge(candidate_pages::routes())
         .merge(interviews::routes())
         .merge(scorecard_pages::routes())
+        .merge(comparison::routes())
         .merge(health::routes())
         .merge(static_files::routes())
         .get("/api/openapi.json", Access::SignedIn, move || async move {

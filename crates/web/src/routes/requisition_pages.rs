@@ -436,8 +436,15 @@ async fn export_csv(
 ) -> Result<Response> {
     let requisition = service::find_visible(&state.db, &user, id).await?;
     let bytes = import::export(&state.db, &requisition).await?;
-    let name = format!("requisition-{id}-candidates.csv");
-    Ok((
+    Ok(csv_download(
+        &format!("requisition-{id}-candidates.csv"),
+        bytes,
+    ))
+}
+
+/// A CSV file to download as `name`.
+pub(super) fn csv_download(name: &str, bytes: Vec<u8>) -> Response {
+    (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (
@@ -447,5 +454,5 @@ async fn export_csv(
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }

@@ -431,7 +431,7 @@ pub async fn import(
 
 /// A cell as a spreadsheet should show it: text that a spreadsheet would run as a
 /// formula (`=`, `+`, `-`, `@`, tab, carriage return first) gets a leading apostrophe.
-fn safe_cell(text: &str) -> String {
+pub(crate) fn safe_cell(text: &str) -> String {
     match text.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
         _ => text.to_owned(),

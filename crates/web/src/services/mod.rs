@@ -6,6 +6,7 @@ pub mod audit;
 pub mod candidate_roles;
 pub mod candidate_search;
 pub mod candidates;
+pub mod comparison;
 pub mod demo;
 pub mod import;
 pub mod interviews;
