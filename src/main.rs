@@ -341,11 +341,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 anyhow::Ok(report)
             })?;
             println!(
-                "added {} candidates ({} on requisitions), {} requisitions, {} interviews, {} demo users (password \"{}\")",
+                "added {} candidates ({} on requisitions), {} requisitions, {} interviews with {} submitted scorecards, {} demo users (password \"{}\")",
                 report.candidates,
                 report.applications,
                 report.requisitions,
                 report.interviews,
+                report.scorecards,
                 report.users,
                 attache_web::services::demo::PASSWORD
             );

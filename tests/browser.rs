@@ -862,3 +862,105 @@ async fn an_interviewer_scores_with_the_keyboard_and_the_panel_stays_blind() {
     browser.close().await;
     result.unwrap();
 }
+
+/// A hiring manager opens the comparison of the demo's first opening, switches to
+/// adjusted scores, opens a flagged cell's scorecards and records a decision. With
+/// `ATTACHE_SCREENSHOTS=DIR`, the comparison is saved at 1366 and 390 px.
+#[tokio::test]
+async fn a_hiring_manager_compares_adjusts_opens_a_flag_and_decides() {
+    use sea_orm::{EntityTrait, QueryOrder};
+    if !browser_available() {
+        return;
+    }
+    let app = TestApp::new().await;
+    let report = attache_web::services::demo::populate(&app.state, 400, 1, |_| {})
+        .await
+        .unwrap();
+    assert!(report.scorecards > 0, "{report:?}");
+    let requisition = attache_web::entities::requisitions::Entity::find()
+        .order_by_asc(attache_web::entities::requisitions::Column::Id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let browser = Browser::open(&app).await;
+    let shots = std::env::var_os("ATTACHE_SCREENSHOTS").map(std::path::PathBuf::from);
+    let result = async {
+        let b = &browser;
+        let c = &b.client;
+        c.goto(&format!("{}/sign-in", b.base)).await?;
+        b.fill("email", "daniel@attache.example").await?;
+        b.fill("password", attache_web::services::demo::PASSWORD)
+            .await?;
+        b.submit().await?;
+        b.text_of("#role-search").await?;
+        c.goto(&format!(
+            "{}/requisitions/{}/comparison",
+            b.base, requisition.id
+        ))
+        .await?;
+        let agreement = b.text_of("#agreement-title").await?;
+        assert_eq!(agreement, "Does the panel agree?");
+        if let Some(dir) = &shots {
+            for width in [1366_u32, 390] {
+                c.set_window_size(width, 3000).await?;
+                let png = c.screenshot().await?;
+                std::fs::write(dir.join(format!("comparison-demo-{width}.png")), png).unwrap();
+            }
+            c.set_window_size(1366, 900).await?;
+        }
+        let raw = b.text_of("table.matrix tbody tr td.total strong").await?;
+        c.find(Locator::Css("input[name=scores][value=adjusted]"))
+            .await?
+            .click()
+            .await?;
+        c.find(Locator::Css("form.filters button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let notice = b.text_of("#adjusted-notice").await?;
+        assert!(notice.starts_with("Showing adjusted scores"), "{notice}");
+        let adjusted = b.text_of("table.matrix tbody tr td.total strong").await?;
+        assert!(!raw.is_empty() && !adjusted.is_empty());
+        // A flagged cell leads to the scorecards behind it.
+        let flagged = c
+            .find(Locator::Css("table.matrix td.cell.flagged a"))
+            .await?;
+        flagged.click().await?;
+        let heading = b.text_of("#decision-title").await?;
+        assert_eq!(heading, "Decision");
+        if let Some(dir) = &shots {
+            for width in [1366_u32, 390] {
+                c.set_window_size(width, 3000).await?;
+                let png = c.screenshot().await?;
+                std::fs::write(dir.join(format!("scorecards-demo-{width}.png")), png).unwrap();
+            }
+            c.set_window_size(1366, 900).await?;
+        }
+        let cards = c.find_all(Locator::Css("section.scorecard-read")).await?;
+        assert!(cards.len() >= 2, "the panel's scorecards");
+        c.find(Locator::Css("input[name=decision][value=hold]"))
+            .await?
+            .click()
+            .await?;
+        b.fill(
+            "reason",
+            "The panel split on this question; one more interview first.",
+        )
+        .await?;
+        c.find(Locator::Css(
+            "form[action$='/decision'] button[type=submit]",
+        ))
+        .await?
+        .click()
+        .await?;
+        let notice = b.text_of("p.notice").await?;
+        assert!(notice.starts_with("Decision recorded"), "{notice}");
+        let body = b.text_of("#decision-title + p").await?;
+        assert!(body.contains("one more interview first"), "{body}");
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    browser.close().await;
+    result.unwrap();
+}

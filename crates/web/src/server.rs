@@ -80,16 +80,17 @@ pub async fn serve_with(config: Config, demo: bool) -> anyhow::Result<()> {
     let shutdown = shutdown_signal().context("installing signal handlers")?;
     let state = prepare(&config).await?;
     if demo && crate::services::demo::is_empty(&state.db).await? {
-        let report = crate::services::demo::populate(&state, 200, 1, |_| {})
+        let report = crate::services::demo::populate(&state, 800, 1, |_| {})
             .await
             .map_err(|e| anyhow::anyhow!("filling the demo database: {e}"))?;
         // For the person trying Attaché out: demo accounts only, never real ones.
         println!(
-            "\nDemo data: {} requisitions, {} candidates, {} interviews. Sign in as any of these, \
-             password \"{}\":",
+            "\nDemo data: {} requisitions, {} candidates, {} interviews, {} submitted scorecards. \
+             Sign in as any of these, password \"{}\":",
             report.requisitions,
             report.candidates,
             report.interviews,
+            report.scorecards,
             crate::services::demo::PASSWORD
         );
         for (name, email, role) in crate::services::demo::TEAM {

@@ -208,7 +208,10 @@ async fn page(
     Query(view): Query<View>,
 ) -> Result<Html<String>> {
     let (requisition, comparison) = service::of_requisition(&state.db, &user, id).await?;
-    let rows = rows(&comparison, &view);
+    // Candidates with no submitted scorecard yet are listed under the matrix, not in it.
+    let (rows, unscored): (Vec<Row<'_>>, Vec<Row<'_>>) = rows(&comparison, &view)
+        .into_iter()
+        .partition(|r| r.score.is_some());
     let raters: Vec<_> = comparison
         .raters
         .iter()
@@ -223,6 +226,28 @@ async fn page(
         })
         .collect();
     let scorecards: usize = comparison.candidates.iter().map(|c| c.scorecards).sum();
+    // Per question: each candidate's panel score (the dots of its chart) and how far the
+    // interviewers of one candidate differ on it, on average.
+    let question_points: Vec<_> = comparison
+        .questions
+        .iter()
+        .map(|q| {
+            let stats: Vec<&Stat> = comparison
+                .candidates
+                .iter()
+                .filter_map(|c| c.questions.get(&q.id))
+                .collect();
+            let points: Vec<f64> = stats.iter().map(|s| s.mean).collect();
+            let within = stats
+                .iter()
+                .filter(|s| s.n >= 2)
+                .map(|s| s.spread)
+                .collect::<Vec<_>>();
+            let within =
+                (!within.is_empty()).then(|| within.iter().sum::<f64>() / within.len() as f64);
+            context! { points, within }
+        })
+        .collect();
     let stages: Vec<_> = Stage::ALL
         .iter()
         .map(|s| context! { key => s.as_str(), label => s.label() })
@@ -234,6 +259,8 @@ async fn page(
             requisition => context! { id => requisition.id, title => requisition.title },
             comparison,
             rows,
+            unscored,
+            question_points,
             raters,
             scorecards,
             stages,
@@ -294,11 +321,14 @@ async fn render_scorecards(
 ) -> Result<Html<String>> {
     let behind = service::behind(&state.db, user, id).await?;
     let may_decide = matches!(user.role, UserRole::Admin | UserRole::HiringManager);
+    let (_, comparison) = service::of_requisition(&state.db, user, behind.requisition_id).await?;
+    let profile = profile(&comparison, i64::from(id));
     Ok(Html(templates().render(
         "requisitions/scorecards.html",
         context! {
             page,
             behind,
+            profile,
             errors,
             may_decide,
             decision => values.map(|v| v.one("decision")),
@@ -308,6 +338,32 @@ async fn render_scorecards(
             level_names => attache_core::rubric::LEVEL_NAMES,
         },
     )?))
+}
+
+/// A candidate's competency profile: their mean and range per competency, beside the
+/// mean of every scored candidate on the requisition, for the chart.
+fn profile(comparison: &Comparison, application_id: i64) -> Vec<minijinja::Value> {
+    let Some(row) = comparison
+        .candidates
+        .iter()
+        .find(|c| c.application_id == application_id)
+    else {
+        return Vec::new();
+    };
+    comparison
+        .competencies
+        .iter()
+        .filter_map(|k| {
+            let stat = row.competencies.get(k)?;
+            let all: Vec<f64> = comparison
+                .candidates
+                .iter()
+                .filter_map(|c| c.competencies.get(k).map(|s| s.mean))
+                .collect();
+            let everyone = all.iter().sum::<f64>() / all.len().max(1) as f64;
+            Some(context! { name => k, stat, everyone, others => all.len() })
+        })
+        .collect()
 }
 
 async fn decide(

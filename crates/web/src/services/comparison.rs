@@ -65,51 +65,58 @@ async fn load(
         })
         .collect::<Result<_, sea_orm::DbErr>>()?;
 
+    // One row a scorecard, its ratings and its kit folded into text: SQLite hands rows over
+    // one by one through a channel, and 3,600 rating rows cost more than the statistics.
+    // Ids never contain the separators (ASCII unit and record separators).
+    let (agg, chr) = match backend {
+        sea_orm::DatabaseBackend::Postgres => ("string_agg", "chr"),
+        _ => ("group_concat", "char"),
+    };
     let scorecard_rows = db
-        .query_all_raw(query(
+        .query_all_raw(query(&format!(
             "SELECT s.id AS id, s.interviewer_id AS rater, s.recommendation AS recommendation, \
-             s.bank_version_id AS bank, s.interview_id AS interview, a.candidate_id AS candidate \
+             s.bank_version_id AS bank, s.interview_id AS interview, a.candidate_id AS candidate, \
+             (SELECT {agg}(r.question_id || {chr}(31) || r.criterion_id || {chr}(31) || COALESCE(CAST(r.score AS TEXT), ''), {chr}(30)) \
+              FROM ratings r WHERE r.scorecard_id = s.id) AS ratings, \
+             (SELECT {agg}(k.question_id, {chr}(30)) FROM kit_questions k WHERE k.interview_id = s.interview_id) AS kit \
              FROM scorecards s JOIN interviews i ON i.id = s.interview_id \
              JOIN applications a ON a.id = i.application_id \
-             WHERE a.requisition_id = {r} AND s.status = 'submitted' ORDER BY s.id",
-        ))
+             WHERE a.requisition_id = {{r}} AND s.status = 'submitted' ORDER BY s.id"
+        )))
         .await?;
-    let rating_rows = db
-        .query_all_raw(query(
-            "SELECT r.scorecard_id AS card, r.question_id AS question, r.criterion_id AS criterion, r.score AS score \
-             FROM ratings r JOIN scorecards s ON s.id = r.scorecard_id \
-             JOIN interviews i ON i.id = s.interview_id JOIN applications a ON a.id = i.application_id \
-             WHERE a.requisition_id = {r} AND s.status = 'submitted' ORDER BY r.id",
-        ))
-        .await?;
-    let kit_rows = db
-        .query_all_raw(query(
-            "SELECT k.interview_id AS interview, k.question_id AS question \
-             FROM kit_questions k JOIN interviews i ON i.id = k.interview_id \
-             JOIN applications a ON a.id = i.application_id \
-             WHERE a.requisition_id = {r} ORDER BY k.interview_id, k.position",
-        ))
-        .await?;
-
+    let split = |text: Option<String>| -> Vec<String> {
+        text.map(|t| t.split('\u{1e}').map(str::to_owned).collect())
+            .unwrap_or_default()
+    };
     let mut kits: BTreeMap<i32, Vec<String>> = BTreeMap::new();
-    for row in &kit_rows {
-        kits.entry(row.try_get("", "interview")?)
-            .or_default()
-            .push(row.try_get("", "question")?);
-    }
     let mut ratings: BTreeMap<i32, Vec<(String, String, Rating)>> = BTreeMap::new();
-    for row in &rating_rows {
-        let score: Option<i16> = row.try_get("", "score")?;
-        let rating = match score {
-            Some(s) => Rating::new(i64::from(s))
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("stored rating: {e}")))?,
-            None => Rating::NOT_ASSESSED,
-        };
-        ratings.entry(row.try_get("", "card")?).or_default().push((
-            row.try_get("", "question")?,
-            row.try_get("", "criterion")?,
-            rating,
-        ));
+    for row in &scorecard_rows {
+        let card: i32 = row.try_get("", "id")?;
+        let kit = split(row.try_get("", "kit")?);
+        kits.entry(row.try_get("", "interview")?).or_insert(kit);
+        for rating in split(row.try_get("", "ratings")?) {
+            let mut parts = rating.split('\u{1f}');
+            let (Some(question), Some(criterion), Some(score)) =
+                (parts.next(), parts.next(), parts.next())
+            else {
+                return Err(AppError::Internal(anyhow::anyhow!(
+                    "stored rating of scorecard {card} does not parse"
+                )));
+            };
+            let rating = match score {
+                "" => Rating::NOT_ASSESSED,
+                s => s
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|s| Rating::new(s).ok())
+                    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored rating {s:?}")))?,
+            };
+            ratings.entry(card).or_default().push((
+                question.to_owned(),
+                criterion.to_owned(),
+                rating,
+            ));
+        }
     }
 
     // The questions of every bank version scored on; where versions share a question,
@@ -168,6 +175,7 @@ async fn load(
     }
     let raters = users::Entity::find()
         .filter(users::Column::Id.is_in(rater_ids))
+        .order_by_asc(users::Column::Id)
         .all(db)
         .await?
         .into_iter()
@@ -525,17 +533,19 @@ pub async fn behind(
             });
         }
     }
+    let rows = decisions::Entity::find()
+        .filter(decisions::Column::ApplicationId.eq(application_id))
+        .order_by_asc(decisions::Column::CreatedAt)
+        .all(db)
+        .await?;
     let deciders: BTreeMap<i32, String> = users::Entity::find()
+        .filter(users::Column::Id.is_in(rows.iter().map(|d| d.decided_by)))
         .all(db)
         .await?
         .into_iter()
         .map(|u| (u.id, u.name))
         .collect();
-    let decisions = decisions::Entity::find()
-        .filter(decisions::Column::ApplicationId.eq(application_id))
-        .order_by_asc(decisions::Column::CreatedAt)
-        .all(db)
-        .await?
+    let decisions = rows
         .into_iter()
         .filter_map(|d| {
             let decision = Decision::ALL

@@ -1,13 +1,16 @@
 //! Demo data: a recruiting team, three requisitions and as many synthetic candidates as
 //! asked for, with titles and summaries drawn from the roles' own names and résumé lines,
-//! at every pipeline stage, and a few interviews. The same seed gives the same data.
+//! at every pipeline stage, a few interviews next week, and interviews already held with
+//! the panel's submitted scorecards: each interviewer rates with a bias of their own (one
+//! generous, one severe) and one question per opening is hard to agree on, so the
+//! comparison has something to show. The same seed gives the same data.
 //! For `attache serve --demo` and `attache demo --candidates N`.
 
 use attache_core::{Role, Stage};
 use chrono::{Duration, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::auth::UserRole;
@@ -163,6 +166,8 @@ pub struct Report {
     pub candidates: usize,
     pub applications: usize,
     pub interviews: usize,
+    /// Submitted scorecards, on interviews already held.
+    pub scorecards: usize,
 }
 
 /// Add the demo team (if missing), the requisitions (if there are none), `count`
@@ -226,6 +231,9 @@ pub async fn populate(
     report.applications = applications;
     candidate_roles::rebuild(db, &state.taxonomy).await?;
     report.interviews = schedule_some(state, &actor, &openings).await?;
+    let (held, scorecards) = score_some(state, &actor, &openings, &mut dice).await?;
+    report.interviews += held;
+    report.scorecards = scorecards;
     Ok(report)
 }
 
@@ -425,6 +433,244 @@ async fn schedule_some(
         n += 1;
     }
     Ok(n)
+}
+
+/// The demo interviewers' leniency: how far above the truth each rates.
+const BIASES: [(&str, f64); 3] = [
+    ("tomas@attache.example", 0.5),
+    ("aiko@attache.example", 0.0),
+    ("ivan@attache.example", -0.4),
+];
+/// At most this many candidates a requisition have held interviews.
+const SCORED_PER_OPENING: usize = 60;
+const SUMMARIES: [&str; 6] = [
+    "Concrete examples from their own dialogues; listened before proposing.",
+    "Knows the process well on paper; thin on what they did themselves.",
+    "Strong on confidentiality and trust; vaguer on how ideas reach officials.",
+    "Calm under pressure in the role play; proposed options, not positions.",
+    "Good analysis of the conflict, but answers stayed general.",
+    "Clear, structured answers with measurable outcomes.",
+];
+
+impl Dice {
+    /// Roughly normal noise with this standard deviation (a sum of uniforms).
+    fn noise(&mut self, sd: f64) -> f64 {
+        let sum: f64 = (0..4).map(|_| (self.below(1_000) as f64) / 1_000.0).sum();
+        (sum - 2.0) * sd * 1.73
+    }
+}
+
+/// Interviews already held, with every panel member's scorecard submitted, for the
+/// candidates further along on each demo opening (interviewing, awaiting decision, hired)
+/// who have no interview yet. Ratings are a candidate's ability plus the
+/// interviewer's bias plus noise; one question per opening gets far more noise. Returns
+/// the interviews and scorecards added.
+async fn score_some(
+    state: &AppState,
+    actor: &CurrentUser,
+    openings: &[requisitions::Model],
+    dice: &mut Dice,
+) -> Result<(usize, usize), AppError> {
+    use crate::entities::{
+        interviews as interview_rows, kit_questions, panel_members, question_bank_versions,
+        ratings, scorecard_revisions, scorecards as scorecard_rows,
+    };
+    use crate::services::scorecards::{RatingInput, Scorecard};
+    let db = &state.db;
+    let mut panel = Vec::new();
+    for (email, bias) in BIASES {
+        if let Some(u) = user_service::find_by_email(db, email).await? {
+            panel.push((u, bias));
+        }
+    }
+    if panel.is_empty() {
+        return Ok((0, 0));
+    }
+    let (mut held, mut cards) = (0, 0);
+    let now = Utc::now();
+    for opening in openings {
+        let Some(role) = role_of(opening).and_then(|slug| state.taxonomy.role(slug)) else {
+            continue;
+        };
+        let Some(bank) = question_bank_versions::Entity::find()
+            .filter(question_bank_versions::Column::RoleId.eq(opening.role_id))
+            .order_by_desc(question_bank_versions::Column::Id)
+            .one(db)
+            .await?
+        else {
+            continue;
+        };
+        let applications = applications::Entity::find()
+            .filter(applications::Column::RequisitionId.eq(opening.id))
+            .filter(applications::Column::Stage.is_in([
+                Stage::Interviewing.as_str(),
+                Stage::Decision.as_str(),
+                Stage::Hired.as_str(),
+            ]))
+            .order_by_desc(applications::Column::Id)
+            .all(db)
+            .await?;
+        let ids: Vec<i32> = applications.iter().map(|a| a.id).collect();
+        let interviewed: std::collections::BTreeSet<i32> = interview_rows::Entity::find()
+            .filter(interview_rows::Column::ApplicationId.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|i| i.application_id)
+            .collect();
+        let applications: Vec<_> = applications
+            .into_iter()
+            .filter(|a| !interviewed.contains(&a.id))
+            .collect();
+        let kit = interviews::kit_for(role, opening);
+        let questions: Vec<&attache_core::Question> = kit
+            .iter()
+            .filter_map(|id| role.questions.iter().find(|q| q.id == *id))
+            .collect();
+        // The question this panel finds hard to agree on.
+        let contested = dice.below(questions.len().max(1));
+        let txn = begin_write(db).await?;
+        for application in applications.iter().take(SCORED_PER_OPENING) {
+            let ability = match application.stage.as_str() {
+                "hired" => 3.2,
+                "decision" => 2.7,
+                _ => 2.2,
+            } + dice.noise(1.1);
+            let days = i64::try_from(3 + dice.below(25)).unwrap_or(3);
+            let hour = u32::try_from(8 + 2 * dice.below(4)).unwrap_or(8);
+            let at = (now - Duration::days(days))
+                .date_naive()
+                .and_hms_opt(hour, 0, 0)
+                .map_or(now, |t| t.and_utc());
+            let interview = interview_rows::ActiveModel {
+                application_id: Set(application.id),
+                bank_version_id: Set(bank.id),
+                scheduled_at: Set(at),
+                duration_minutes: Set(60),
+                location: Set("https://meet.example.org/attache-demo".to_owned()),
+                created_by: Set(actor.id),
+                created_at: Set(at - Duration::days(7)),
+                time_zone: Set("Europe/Vienna".to_owned()),
+                status: Set("scheduled".to_owned()),
+                sequence: Set(0),
+                updated_at: Set(None),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            held += 1;
+            let kit_rows = kit
+                .iter()
+                .enumerate()
+                .map(|(i, q)| kit_questions::ActiveModel {
+                    interview_id: Set(interview.id),
+                    question_id: Set(q.clone()),
+                    position: Set(i32::try_from(i).unwrap_or(0)),
+                    focus_user_id: Set(None),
+                    ..Default::default()
+                });
+            kit_questions::Entity::insert_many(kit_rows)
+                .exec(&txn)
+                .await?;
+            for (user, bias) in &panel {
+                panel_members::ActiveModel {
+                    interview_id: Set(interview.id),
+                    user_id: Set(user.id),
+                    reminders_sent: Set(0),
+                    next_reminder_at: Set(None),
+                    reminder_claimed_by: Set(None),
+                    reminder_claimed_until: Set(None),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                let mut given = Vec::new();
+                for (n, q) in questions.iter().enumerate() {
+                    let sd = if n == contested { 0.9 } else { 0.3 };
+                    let answer = ability + dice.noise(0.25);
+                    for c in &q.criteria {
+                        let score = (dice.below(100) >= 4).then(|| {
+                            (answer + bias + dice.noise(sd)).round().clamp(1.0, 4.0) as u8
+                        });
+                        given.push(RatingInput {
+                            question: q.id.clone(),
+                            criterion: c.id.clone(),
+                            score,
+                            note: String::new(),
+                        });
+                    }
+                }
+                let rated: Vec<f64> = given
+                    .iter()
+                    .filter_map(|r| r.score.map(f64::from))
+                    .collect();
+                let mean = rated.iter().sum::<f64>() / rated.len().max(1) as f64;
+                let recommendation = match mean {
+                    m if m >= 3.4 => "strong_yes",
+                    m if m >= 2.6 => "yes",
+                    m if m >= 1.8 => "no",
+                    _ => "strong_no",
+                };
+                let submitted = at + Duration::hours(2);
+                let summary = (*dice.pick(&SUMMARIES)).to_owned();
+                let card = scorecard_rows::ActiveModel {
+                    interview_id: Set(interview.id),
+                    interviewer_id: Set(user.id),
+                    bank_version_id: Set(bank.id),
+                    status: Set("submitted".to_owned()),
+                    recommendation: Set(Some(recommendation.to_owned())),
+                    summary: Set(summary.clone()),
+                    lock_version: Set(1),
+                    submitted_at: Set(Some(submitted)),
+                    created_at: Set(submitted),
+                    updated_at: Set(submitted),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                ratings::Entity::insert_many(given.iter().map(|r| ratings::ActiveModel {
+                    scorecard_id: Set(card.id),
+                    question_id: Set(r.question.clone()),
+                    criterion_id: Set(r.criterion.clone()),
+                    score: Set(r.score.map(i16::from)),
+                    note: Set(String::new()),
+                    ..Default::default()
+                }))
+                .exec(&txn)
+                .await?;
+                let snapshot = Scorecard {
+                    id: card.id,
+                    interview_id: interview.id,
+                    interviewer: user.name.clone(),
+                    interviewer_email: user.email.clone(),
+                    status: "submitted".to_owned(),
+                    recommendation: Some(recommendation.to_owned()),
+                    summary,
+                    ratings: given,
+                    notes: Default::default(),
+                    lock_version: 1,
+                    bank_version: bank.version.clone(),
+                    submitted_at: Some(submitted),
+                    amendments: 0,
+                };
+                scorecard_revisions::ActiveModel {
+                    scorecard_id: Set(card.id),
+                    revision: Set(1),
+                    snapshot: Set(serde_json::to_value(&snapshot)
+                        .map_err(|e| AppError::Internal(e.into()))?),
+                    actor_id: Set(user.id),
+                    reason: Set(String::new()),
+                    created_at: Set(submitted),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                cards += 1;
+            }
+        }
+        txn.commit().await?;
+    }
+    Ok((held, cards))
 }
 
 /// Whether the database has no users yet (so `serve --demo` fills it).
