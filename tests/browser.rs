@@ -864,8 +864,8 @@ async fn an_interviewer_scores_with_the_keyboard_and_the_panel_stays_blind() {
 }
 
 /// A hiring manager opens the comparison of the demo's first opening, switches to
-/// adjusted scores, opens a flagged cell's scorecards and records a decision. With
-/// `ATTACHE_SCREENSHOTS=DIR`, the comparison is saved at 1366 and 390 px.
+/// adjusted scores, opens a flagged cell's scorecards and records a decision; both pages,
+/// full of data, fit a phone.
 #[tokio::test]
 async fn a_hiring_manager_compares_adjusts_opens_a_flag_and_decides() {
     use sea_orm::{EntityTrait, QueryOrder};
@@ -884,7 +884,6 @@ async fn a_hiring_manager_compares_adjusts_opens_a_flag_and_decides() {
         .unwrap()
         .unwrap();
     let browser = Browser::open(&app).await;
-    let shots = std::env::var_os("ATTACHE_SCREENSHOTS").map(std::path::PathBuf::from);
     let result = async {
         let b = &browser;
         let c = &b.client;
@@ -901,14 +900,7 @@ async fn a_hiring_manager_compares_adjusts_opens_a_flag_and_decides() {
         .await?;
         let agreement = b.text_of("#agreement-title").await?;
         assert_eq!(agreement, "Does the panel agree?");
-        if let Some(dir) = &shots {
-            for width in [1366_u32, 390] {
-                c.set_window_size(width, 3000).await?;
-                let png = c.screenshot().await?;
-                std::fs::write(dir.join(format!("comparison-demo-{width}.png")), png).unwrap();
-            }
-            c.set_window_size(1366, 900).await?;
-        }
+        fits_a_phone(b, "comparison-demo").await?;
         let raw = b.text_of("table.matrix tbody tr td.total strong").await?;
         c.find(Locator::Css("input[name=scores][value=adjusted]"))
             .await?
@@ -929,14 +921,7 @@ async fn a_hiring_manager_compares_adjusts_opens_a_flag_and_decides() {
         flagged.click().await?;
         let heading = b.text_of("#decision-title").await?;
         assert_eq!(heading, "Decision");
-        if let Some(dir) = &shots {
-            for width in [1366_u32, 390] {
-                c.set_window_size(width, 3000).await?;
-                let png = c.screenshot().await?;
-                std::fs::write(dir.join(format!("scorecards-demo-{width}.png")), png).unwrap();
-            }
-            c.set_window_size(1366, 900).await?;
-        }
+        fits_a_phone(b, "scorecards-demo").await?;
         let cards = c.find_all(Locator::Css("section.scorecard-read")).await?;
         assert!(cards.len() >= 2, "the panel's scorecards");
         c.find(Locator::Css("input[name=decision][value=hold]"))
