@@ -10,7 +10,6 @@
 
 use std::time::{Duration, Instant};
 
-use attache_migrations::{Migrator, MigratorTrait};
 use attache_web::AppState;
 use attache_web::auth::UserRole;
 use attache_web::auth::password::Passwords;
@@ -83,12 +82,7 @@ async fn populate(db: &sea_orm::DatabaseConnection, requisition: i32) {
 }
 
 async fn run(url: &str, label: &str) {
-    let db = attache_web::db::connect(url).await.unwrap();
-    Migrator::up(&db, None).await.unwrap();
-    let seed = attache_core::seed::embedded().unwrap();
-    attache_web::services::roles::sync_seed(&db, &seed)
-        .await
-        .unwrap();
+    let (db, seed) = support::seeded(url).await;
     let state = AppState::new(db.clone(), Passwords::for_tests())
         .await
         .unwrap();

@@ -12,7 +12,6 @@
 
 use std::time::{Duration, Instant};
 
-use attache_migrations::{Migrator, MigratorTrait};
 use attache_web::AppState;
 use attache_web::auth::UserRole;
 use attache_web::auth::password::Passwords;
@@ -55,12 +54,7 @@ async fn ids(db: &sea_orm::DatabaseConnection, sql: &str) -> Vec<i32> {
 }
 
 async fn setup(url: &str) -> Bench {
-    let db = attache_web::db::connect(url).await.unwrap();
-    Migrator::up(&db, None).await.unwrap();
-    let seed = attache_core::seed::embedded().unwrap();
-    attache_web::services::roles::sync_seed(&db, &seed)
-        .await
-        .unwrap();
+    let (db, seed) = support::seeded(url).await;
     // A role with six questions of three or more criteria: three of each are rated.
     let role = seed
         .iter()

@@ -11,7 +11,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use attache_migrations::{Migrator, MigratorTrait};
 use attache_web::AppState;
 use attache_web::auth::UserRole;
 use attache_web::auth::password::Passwords;
@@ -28,12 +27,7 @@ const RUN: Duration = Duration::from_secs(30);
 const INTERVIEWS: usize = 1_600;
 
 async fn setup(url: &str) -> (axum::Router, Vec<String>, Vec<i32>, String) {
-    let db = attache_web::db::connect(url).await.unwrap();
-    Migrator::up(&db, None).await.unwrap();
-    let seed = attache_core::seed::embedded().unwrap();
-    attache_web::services::roles::sync_seed(&db, &seed)
-        .await
-        .unwrap();
+    let (db, seed) = support::seeded(url).await;
     let role = seed.iter().find(|r| r.slug == "mediator").unwrap();
     let backend = db.get_database_backend();
     let exec = |sql: String| {

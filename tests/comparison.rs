@@ -22,13 +22,7 @@ struct World {
 }
 
 async fn post(app: &TestApp, uri: &str, token: &str, body: Value) -> (StatusCode, Value) {
-    let r = app.json_with_token(Method::POST, uri, token, &body).await;
-    let v = if r.body.is_empty() {
-        Value::Null
-    } else {
-        r.json()
-    };
-    (r.status, v)
+    app.call_json(Method::POST, uri, token, body).await
 }
 
 /// Two candidates, each interviewed by the same two interviewers on a two-question kit.
@@ -301,6 +295,30 @@ async fn a_decision_needs_a_reason_moves_the_stage_and_is_audited() {
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    let candidate = applications::Entity::find_by_id(i32::try_from(w.applications[1]).unwrap())
+        .one(&w.app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .candidate_id;
+    let someone = w.app.add_user(UserRole::Recruiter).await;
+    let signed = w.app.sign_in(&someone.email, &someone.password).await;
+    let page = w
+        .app
+        .send(
+            Method::GET,
+            &format!("/candidates/{candidate}"),
+            &[],
+            Some(&signed.cookie),
+            None,
+        )
+        .await;
+    assert!(
+        page.body
+            .contains("Consistent evidence from both interviewers."),
+        "{}",
+        page.body
+    );
 }
 
 /// Ids and addresses differ between runs and databases; the rest of the answer must not.

@@ -32,13 +32,7 @@ async fn call(
     token: &str,
     body: Value,
 ) -> (StatusCode, Value) {
-    let r = app.json_with_token(method, uri, token, &body).await;
-    let json = if r.body.is_empty() {
-        Value::Null
-    } else {
-        r.json()
-    };
-    (r.status, json)
+    app.call_json(method, uri, token, body).await
 }
 
 async fn world() -> World {

@@ -40,6 +40,18 @@ pub fn csrf_in(page: &str) -> String {
     page[start..].split('"').next().unwrap().to_owned()
 }
 
+/// A migrated database at `url` with the built-in roles loaded, and those roles.
+pub async fn seeded(url: &str) -> (sea_orm::DatabaseConnection, Vec<attache_core::Role>) {
+    use attache_migrations::{Migrator, MigratorTrait};
+    let db = attache_web::db::connect(url).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    let seed = attache_core::seed::embedded().unwrap();
+    attache_web::services::roles::sync_seed(&db, &seed)
+        .await
+        .unwrap();
+    (db, seed)
+}
+
 /// Run `run` on a scratch SQLite file, then, with `BENCH_DATABASE_URL` set, on that
 /// PostgreSQL database; each run is labelled.
 pub fn on_sqlite_and_postgres<F, Fut>(run: F)

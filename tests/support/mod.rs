@@ -394,6 +394,23 @@ impl TestApp {
             .await
     }
 
+    /// [`TestApp::json_with_token`], answered as status and JSON (`null` for no body).
+    pub async fn call_json(
+        &self,
+        method: Method,
+        uri: &str,
+        token: &str,
+        body: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        let r = self.json_with_token(method, uri, token, &body).await;
+        let json = if r.body.is_empty() {
+            serde_json::Value::Null
+        } else {
+            r.json()
+        };
+        (r.status, json)
+    }
+
     /// An API token for this user.
     pub async fn token_for(&self, user: &TestUser) -> String {
         attache_web::services::api_tokens::issue(&self.db, user.id, "test", None)

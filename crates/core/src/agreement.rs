@@ -98,6 +98,7 @@ pub fn krippendorff_alpha<U: AsRef<[f64]>>(units: &[U], metric: Metric) -> Optio
 /// How far an alpha can be relied on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Band {
     /// alpha >= .800
     Reliable,
@@ -147,6 +148,7 @@ fn units(ratings: &[CriterionRating]) -> BTreeMap<UnitKey<'_>, Vec<(RaterId, f64
 
 /// Agreement over a set of ratings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Agreement {
     pub alpha_ordinal: Option<f64>,
     pub alpha_interval: Option<f64>,

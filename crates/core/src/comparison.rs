@@ -149,30 +149,29 @@ pub struct CandidateRow {
     pub scorecards: usize,
 }
 
-/// Agreement as shown: alpha with its band and what it rests on.
+/// Agreement as shown: alpha with its band and what it rests on, and the band in a
+/// sentence a hiring manager reads.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgreementView {
-    pub alpha_ordinal: Option<f64>,
-    pub alpha_interval: Option<f64>,
-    /// Units (candidate, question, criterion, bank version) rated by two or more.
-    pub units: usize,
-    pub raters: usize,
-    /// reliable, tentative, unreliable or insufficient_data.
-    pub band: String,
-    /// The band in a sentence a hiring manager reads.
+    #[serde(flatten)]
+    pub agreement: Agreement,
     pub words: String,
 }
 
+impl std::ops::Deref for AgreementView {
+    type Target = Agreement;
+
+    fn deref(&self) -> &Agreement {
+        &self.agreement
+    }
+}
+
 impl From<Agreement> for AgreementView {
-    fn from(a: Agreement) -> Self {
+    fn from(agreement: Agreement) -> Self {
         AgreementView {
-            words: band_words(a.band).to_owned(),
-            alpha_ordinal: a.alpha_ordinal,
-            alpha_interval: a.alpha_interval,
-            units: a.units,
-            raters: a.raters,
-            band: a.band.as_str().to_owned(),
+            words: band_words(agreement.band).to_owned(),
+            agreement,
         }
     }
 }
@@ -475,7 +474,7 @@ pub fn compare(input: &Input) -> Comparison {
         .collect();
     let questions_to_review = question_rows
         .iter()
-        .filter(|q| q.agreement.band == Band::Unreliable.as_str())
+        .filter(|q| q.agreement.band == Band::Unreliable)
         .map(|q| q.id.clone())
         .collect();
 
@@ -736,7 +735,7 @@ mod tests {
         // Pairable units [4,2] [4,2] [3,3] [3,3] [4,3]: Do = 18/10, De = 98/90.
         assert!(close(c.agreement.alpha_interval.unwrap(), -32.0 / 49.0));
         assert_eq!((c.agreement.units, c.agreement.raters), (5, 2));
-        assert_eq!(c.agreement.band, "unreliable");
+        assert_eq!(c.agreement.band, Band::Unreliable);
         let q1 = &c.questions[0];
         assert!(close(q1.agreement.alpha_interval.unwrap(), -2.0 / 3.0));
         let q2 = &c.questions[1];
@@ -780,7 +779,7 @@ mod tests {
         let mut input = worked_example();
         input.cards.clear();
         let c = compare(&input);
-        assert_eq!(c.agreement.band, "insufficient_data");
+        assert_eq!(c.agreement.band, Band::InsufficientData);
         assert!(c.agreement.alpha_ordinal.is_none());
         assert!(
             c.candidates
