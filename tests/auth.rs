@@ -255,9 +255,55 @@ async fn deactivated_users_lose_their_session_and_tokens() {
 
 /// Who may change requisitions, candidates and stages.
 const EDITORS: &[UserRole] = &[UserRole::Admin, UserRole::Recruiter];
-/// Who may read requisitions.
+/// API callers are cached for a moment, never past a change: deactivating a user through
+/// Attaché ends their token at once; a change another instance made to the database ends it
+/// within `CACHE_SECONDS`.
+#[tokio::test]
+async fn a_cached_token_stops_at_once_on_deactivation_and_within_the_bound_elsewhere() {
+    use attache_web::services::api_tokens::CACHE_SECONDS;
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = TestApp::new().await;
+    let admin = app.add_user(UserRole::Admin).await;
+    for elsewhere in [false, true] {
+        let user = app.add_user(UserRole::Recruiter).await;
+        let token = app.token_for(&user).await;
+        let ok = |token: String| {
+            let app = &app;
+            async move { app.get_with_token("/api/v1/roles?q=x", &token).await.status }
+        };
+        assert_eq!(
+            ok(token.clone()).await,
+            StatusCode::OK,
+            "checked and cached"
+        );
+        if elsewhere {
+            // Another instance deactivates the user: this one learns it from the database.
+            let mut row: attache_web::entities::users::ActiveModel =
+                attache_web::entities::users::Entity::find_by_id(user.id)
+                    .one(&app.db)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .into();
+            row.active = Set(false);
+            row.update(&app.db).await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(CACHE_SECONDS * 1000 + 200)).await;
+        } else {
+            attache_web::services::users::set_active(&app.db, admin.id, user.id, false)
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            ok(token).await,
+            StatusCode::UNAUTHORIZED,
+            "elsewhere: {elsewhere}"
+        );
+    }
+}
+
 /// Who records hiring decisions.
 const DECIDERS: &[UserRole] = &[UserRole::Admin, UserRole::HiringManager];
+/// Who may read requisitions.
 const READERS: &[UserRole] = &[
     UserRole::Admin,
     UserRole::Recruiter,

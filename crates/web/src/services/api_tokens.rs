@@ -1,5 +1,10 @@
 //! API tokens: issued once, stored as hashes, checked on every API request.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
@@ -50,8 +55,33 @@ pub async fn issue(
     Ok(token)
 }
 
+/// How long a checked token is believed without asking the database again. A change to a
+/// user's role, name or activity made on this instance forgets every cached token at once;
+/// another instance sharing the database sees it within this bound.
+pub const CACHE_SECONDS: u64 = 2;
+
+/// Recently checked tokens: hash to the user, when checked, and the generation then.
+type Cache = Mutex<HashMap<String, (users::Model, Instant, u64)>>;
+
+fn cache() -> &'static Cache {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+/// Bumped by every change that must end cached callers.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Forget every cached token: the next request with each is checked in the database.
+pub fn forget_all() {
+    GENERATION.fetch_add(1, Ordering::SeqCst);
+    if let Ok(mut c) = cache().lock() {
+        c.clear();
+    }
+}
+
 /// The active user a token belongs to, if the token is known, not revoked, and its user
-/// is active.
+/// is active: from the cache if it was checked in the last [`CACHE_SECONDS`], otherwise
+/// from the database.
 ///
 /// # Errors
 /// The database failed.
@@ -59,8 +89,34 @@ pub async fn authenticate(
     db: &DatabaseConnection,
     token: &str,
 ) -> Result<Option<users::Model>, DbErr> {
+    let hash = hash_token(token);
+    let generation = GENERATION.load(Ordering::SeqCst);
+    if let Ok(c) = cache().lock()
+        && let Some((user, at, g)) = c.get(&hash)
+        && *g == generation
+        && at.elapsed() < Duration::from_secs(CACHE_SECONDS)
+    {
+        return Ok(Some(user.clone()));
+    }
+    let found = check(db, &hash).await?;
+    if let Some(user) = &found
+        && let Ok(mut c) = cache().lock()
+    {
+        if c.len() > 10_000 {
+            c.clear();
+        }
+        // Only if nothing was forgotten while the database was asked.
+        if GENERATION.load(Ordering::SeqCst) == generation {
+            c.insert(hash, (user.clone(), Instant::now(), generation));
+        }
+    }
+    Ok(found)
+}
+
+/// [`authenticate`] in the database, by the token's hash.
+async fn check(db: &DatabaseConnection, hash: &str) -> Result<Option<users::Model>, DbErr> {
     let Some((row, Some(user))) = api_tokens::Entity::find()
-        .filter(api_tokens::Column::TokenHash.eq(hash_token(token)))
+        .filter(api_tokens::Column::TokenHash.eq(hash))
         .filter(api_tokens::Column::RevokedAt.is_null())
         .find_also_related(users::Entity)
         .one(db)

@@ -177,6 +177,8 @@ pub async fn rename(
     )
     .await?;
     txn.commit().await?;
+    // Cached API callers must not outlive the change.
+    crate::services::api_tokens::forget_all();
     Ok(user)
 }
 
@@ -252,6 +254,8 @@ pub async fn set_role(
     )
     .await?;
     txn.commit().await?;
+    // Cached API callers must not outlive the change.
+    crate::services::api_tokens::forget_all();
     Ok(user)
 }
 
@@ -307,5 +311,7 @@ pub async fn set_active(
     )
     .await?;
     txn.commit().await?;
+    // Cached API callers must not outlive the change.
+    crate::services::api_tokens::forget_all();
     Ok(user)
 }
