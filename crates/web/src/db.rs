@@ -72,6 +72,48 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// On PostgreSQL, a session-level advisory lock held while an instance migrates the schema
+/// and loads the seed data: instances started together take turns instead of one failing
+/// on the other's half-made tables. On SQLite (one machine's file) it holds nothing.
+#[derive(Debug)]
+pub struct StartupLock(Option<DatabaseConnection>);
+
+/// The advisory lock's key: any constant the application alone uses.
+const STARTUP_LOCK_KEY: i64 = 0x0A77_AC4E;
+
+impl StartupLock {
+    /// Wait for the lock on the database at `url`.
+    ///
+    /// # Errors
+    /// The database cannot be reached.
+    pub async fn take(url: &str) -> Result<Self, DbErr> {
+        if !url.starts_with("postgres") {
+            return Ok(StartupLock(None));
+        }
+        // One connection of its own: the lock belongs to the session that took it.
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .sqlx_logging(false)
+            .max_connections(1)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(10));
+        let conn = Database::connect(options).await?;
+        conn.execute_unprepared(&format!("SELECT pg_advisory_lock({STARTUP_LOCK_KEY})"))
+            .await?;
+        Ok(StartupLock(Some(conn)))
+    }
+
+    /// Let the next instance go on.
+    pub async fn release(self) {
+        if let Some(conn) = self.0 {
+            let _ = conn
+                .execute_unprepared(&format!("SELECT pg_advisory_unlock({STARTUP_LOCK_KEY})"))
+                .await;
+            let _ = conn.close().await;
+        }
+    }
+}
+
 /// Placeholders and values for one raw statement, in the backend's syntax.
 #[derive(Debug)]
 pub struct Sql {

@@ -16,7 +16,9 @@ use crate::state::AppState;
 pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
     // Checked before the database is created or touched: bad seed data changes nothing.
     let roles = crate::seed::load(config.seed_dir.as_deref())?;
-    let db = connect_migrated(&config.database_url).await?;
+    // Migrations, seed data and the re-index take turns with other instances starting.
+    let lock = startup_lock(&config.database_url).await?;
+    let db = migrated(&config.database_url).await?;
     let report = crate::services::roles::sync_seed(&db, &roles)
         .await
         .context("loading the seed data")?;
@@ -38,6 +40,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
             "roles found again in candidates' titles and summaries"
         );
     }
+    lock.release().await;
     state.secure_cookies = config.secure_cookies;
     state.limits.trust_forwarded_for = config.trust_forwarded_for;
     state.mail = crate::mail::Mail::new(config.public_url());
@@ -49,12 +52,30 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
 /// # Errors
 /// The database cannot be reached or migrated; the message names `--database-url`.
 pub async fn connect_migrated(url: &str) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    let db = crate::db::connect(url).await.with_context(|| {
-        format!(
-            "cannot open the database {} (set it with --database-url or ATTACHE_DATABASE_URL)",
-            redact(url)
-        )
-    })?;
+    let lock = startup_lock(url).await?;
+    let db = migrated(url).await;
+    lock.release().await;
+    db
+}
+
+fn cannot_open(url: &str) -> String {
+    format!(
+        "cannot open the database {} (set it with --database-url or ATTACHE_DATABASE_URL)",
+        redact(url)
+    )
+}
+
+async fn startup_lock(url: &str) -> anyhow::Result<crate::db::StartupLock> {
+    crate::db::StartupLock::take(url)
+        .await
+        .with_context(|| cannot_open(url))
+}
+
+/// [`connect_migrated`], with the start-up lock held by the caller.
+async fn migrated(url: &str) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let db = crate::db::connect(url)
+        .await
+        .with_context(|| cannot_open(url))?;
     Migrator::up(&db, None)
         .await
         .context("migrating the database")?;
