@@ -7,9 +7,6 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use attache_web::auth::UserRole;
@@ -17,95 +14,8 @@ use attache_web::entities::{mail_outbox, panel_members};
 use axum::http::{Method, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr};
 use serde_json::json;
-use support::{SmtpServer, TestApp, free_port, urlencode};
-
-fn serve(database_url: &str, smtp: &str, dir: &std::path::Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_attache"))
-        .args([
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--smtp-url",
-            smtp,
-        ])
-        .env("ATTACHE_DATABASE_URL", database_url)
-        .env_remove("ATTACHE_SEED_DIR")
-        .env("ATTACHE_LOG", "warn")
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-fn wait_until_up(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while http(port, "GET", "/healthz", "", "").is_none() {
-        assert!(Instant::now() < deadline, "attache serve did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// One HTTP/1.1 form request with a session cookie: status, `Set-Cookie` values
-/// (name=value), body.
-fn http(
-    port: u16,
-    method: &str,
-    path: &str,
-    cookie: &str,
-    form: &str,
-) -> Option<(u16, Vec<String>, String)> {
-    let header = if cookie.is_empty() {
-        String::new()
-    } else {
-        format!("Cookie: {cookie}")
-    };
-    request(
-        port,
-        method,
-        path,
-        &header,
-        "application/x-www-form-urlencoded",
-        form,
-    )
-}
-
-/// One HTTP/1.1 request with one header of the caller's and a body of type `kind`.
-fn request(
-    port: u16,
-    method: &str,
-    path: &str,
-    header: &str,
-    kind: &str,
-    body: &str,
-) -> Option<(u16, Vec<String>, String)> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    let header = if header.is_empty() {
-        String::new()
-    } else {
-        format!("{header}\r\n")
-    };
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{header}Content-Type: {kind}\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .ok()?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).ok()?;
-    let (head, body) = out.split_once("\r\n\r\n")?;
-    let status = head.split(' ').nth(1)?.parse().ok()?;
-    let cookies = head
-        .lines()
-        .filter_map(|l| {
-            l.strip_prefix("set-cookie: ")
-                .or_else(|| l.strip_prefix("Set-Cookie: "))
-        })
-        .filter_map(|c| c.split(';').next().map(str::to_owned))
-        .collect();
-    Some((status, cookies, body.to_owned()))
-}
+use support::process::{request, sign_in, spawn_serve, wait_until_up};
+use support::{SmtpServer, TestApp, free_port};
 
 #[tokio::test]
 async fn two_instances_share_sessions_and_send_every_mail_and_reminder_once() {
@@ -157,8 +67,8 @@ async fn two_instances_share_sessions_and_send_every_mail_and_reminder_once() {
     let (port_a, port_b) = (free_port(), free_port());
     let url = app.database.url.clone();
     // Started together, so that both find the same waiting mail and due reminders.
-    let mut a = serve(&url, &smtp.url(), dir_a.path(), port_a);
-    let mut b = serve(&url, &smtp.url(), dir_b.path(), port_b);
+    let mut a = spawn_serve(&url, dir_a.path(), port_a, &["--smtp-url", &smtp.url()]);
+    let mut b = spawn_serve(&url, dir_b.path(), port_b, &["--smtp-url", &smtp.url()]);
     wait_until_up(port_a);
     wait_until_up(port_b);
     // Ten more interviews scheduled through both at once: thirty more invitations, each
@@ -185,7 +95,7 @@ async fn two_instances_share_sessions_and_send_every_mail_and_reminder_once() {
                     json!({"application_id": application, "scheduled_at": "2031-03-05T10:00:00Z",
                                   "duration_minutes": 60, "interviewers": emails})
                     .to_string();
-                let (status, _, answer) = request(
+                let answer = request(
                     port,
                     "POST",
                     "/api/v1/interviews",
@@ -194,7 +104,7 @@ async fn two_instances_share_sessions_and_send_every_mail_and_reminder_once() {
                     &body,
                 )
                 .unwrap();
-                assert_eq!(status, 201, "{answer}");
+                assert_eq!(answer.status, 201, "{}", answer.body);
             })
         })
         .collect();
@@ -203,19 +113,22 @@ async fn two_instances_share_sessions_and_send_every_mail_and_reminder_once() {
     }
 
     // A session begun on A works on B.
-    let (_, cookies, page) = http(port_a, "GET", "/sign-in", "", "").unwrap();
-    let csrf = support::csrf_in(&page);
-    let form = format!(
-        "email={}&password={}&csrf_token={csrf}",
-        urlencode(&manager.email),
-        urlencode(&manager.password)
+    let session = sign_in(port_a, &manager);
+    let home = request(
+        port_b,
+        "GET",
+        "/requisitions",
+        &format!("Cookie: {session}"),
+        "",
+        "",
+    )
+    .unwrap();
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert!(
+        home.body.contains("Mediation adviser"),
+        "signed in on B: {}",
+        home.body
     );
-    let (status, session, _) =
-        http(port_a, "POST", "/sign-in", &cookies.join("; "), &form).unwrap();
-    assert_eq!(status, 303);
-    let (status, _, home) = http(port_b, "GET", "/requisitions", &session.join("; "), "").unwrap();
-    assert_eq!(status, 200, "{home}");
-    assert!(home.contains("Mediation adviser"), "signed in on B: {home}");
 
     // Every mail goes out once: sixty invitations and thirty reminders.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -272,8 +185,18 @@ async fn two_instances_started_together_on_an_empty_database_both_come_up() {
     let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (port_a, port_b) = (free_port(), free_port());
-    let mut a = serve(&url, "smtp://127.0.0.1:1", dir_a.path(), port_a);
-    let mut b = serve(&url, "smtp://127.0.0.1:1", dir_b.path(), port_b);
+    let mut a = spawn_serve(
+        &url,
+        dir_a.path(),
+        port_a,
+        &["--smtp-url", "smtp://127.0.0.1:1"],
+    );
+    let mut b = spawn_serve(
+        &url,
+        dir_b.path(),
+        port_b,
+        &["--smtp-url", "smtp://127.0.0.1:1"],
+    );
     wait_until_up(port_a);
     wait_until_up(port_b);
     for child in [&mut a, &mut b] {

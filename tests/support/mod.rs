@@ -7,6 +7,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod process;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use attache_migrations::{Migrator, MigratorTrait};

@@ -23,7 +23,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     options
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10));
+        .acquire_timeout(ACQUIRE_TIMEOUT);
     if url.starts_with("sqlite:") {
         if let Some(dir) = sqlite_file(url).and_then(|p| p.parent().map(Path::to_path_buf))
             && !dir.as_os_str().is_empty()
@@ -45,6 +45,32 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         options.max_connections(16).min_connections(1);
     }
     Database::connect(options).await
+}
+
+/// How long a request waits for a free connection before it is answered 503 (with
+/// `Retry-After`) rather than left hanging.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Whether `e` is a moment of overload rather than a fault: no connection came free within
+/// [`ACQUIRE_TIMEOUT`], or SQLite stayed locked by another writer beyond its busy timeout.
+/// Trying again shortly is the cure.
+pub fn is_busy(e: &DbErr) -> bool {
+    use sea_orm::sqlx;
+    match e {
+        DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout) => true,
+        DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))
+        | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => match e.as_ref() {
+            sqlx::Error::PoolTimedOut => true,
+            // SQLITE_BUSY, SQLITE_LOCKED and SQLITE_BUSY_SNAPSHOT.
+            sqlx::Error::Database(d) => {
+                d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+                    && matches!(d.code().as_deref(), Some("5" | "6" | "517"))
+            }
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// The file path of an SQLite URL, or `None` for an in-memory database.

@@ -43,6 +43,9 @@ pub enum AppError {
     /// It clashes with what exists (a duplicate, a stale edit): 409.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// Every database connection is in use this moment: 503 with `Retry-After`.
+    #[error("busy")]
+    Busy,
     /// The database failed. Logged with context; the user sees a generic message.
     #[error("database error: {0}")]
     Database(#[from] sea_orm::DbErr),
@@ -62,6 +65,9 @@ impl From<FieldError> for AppError {
         AppError::Validation(e.into())
     }
 }
+
+/// What a request hears when every database connection is in use for a moment.
+const BUSY_MESSAGE: &str = "Attaché is very busy this moment. Please try again in a second.";
 
 /// "15 minutes", "1 minute", "45 seconds": how long to wait, as a person says it.
 pub fn wait_in_words(seconds: u64) -> String {
@@ -88,6 +94,15 @@ impl AppError {
         }
     }
 
+    /// A moment of overload rather than a fault: trying again shortly is the cure.
+    fn is_busy(&self) -> bool {
+        match self {
+            AppError::Busy => true,
+            AppError::Database(e) => crate::db::is_busy(e),
+            _ => false,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -97,7 +112,10 @@ impl AppError {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
-            AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ if self.is_busy() => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Database(_) | AppError::Internal(_) | AppError::Busy => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -110,13 +128,18 @@ impl AppError {
             AppError::RateLimited(_) => "rate_limited",
             AppError::BadRequest { code, .. } | AppError::Conflict { code, .. } => code,
             AppError::Validation(_) => "invalid",
-            AppError::Database(_) | AppError::Internal(_) => "internal",
+            _ if self.is_busy() => "busy",
+            AppError::Database(_) | AppError::Internal(_) | AppError::Busy => "internal",
         }
     }
 
     /// The message shown to the user: never internals.
     fn public_message(&self) -> String {
         match self {
+            _ if self.is_busy() => {
+                tracing::warn!(error = %self, "busy: answered 503");
+                BUSY_MESSAGE.to_owned()
+            }
             AppError::Database(_) | AppError::Internal(_) => {
                 tracing::error!(error = %self, "request failed");
                 "Something went wrong on our side. It has been logged; please try again.".to_owned()
@@ -153,6 +176,10 @@ impl IntoResponse for AppError {
             && let Ok(v) = HeaderValue::from_str(&s.to_string())
         {
             r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         if let AppError::Unauthenticated(_) = self {
             r.headers_mut()

@@ -150,29 +150,36 @@ pub async fn authenticate(
         if caller.0.is_none() {
             return refuse_token("that API token is not valid");
         }
-    } else if let Ok(Some(user_id)) = session.get::<i32>(USER_ID).await {
-        let signed_in_at = session
-            .get::<i64>(SIGNED_IN_AT)
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or(0);
-        if Utc::now().timestamp_millis() - signed_in_at > ABSOLUTE_EXPIRY_SECONDS * 1000 {
-            let _ = session.flush().await;
-        } else {
-            match users::Entity::find_by_id(user_id).one(&state.db).await {
-                Ok(Some(user)) => match to_current_since(user, signed_in_at) {
-                    Some(u) => caller = Caller(Some((u, Via::Session))),
-                    // Deactivated, or the password changed, since signing in: the
-                    // session ends now.
-                    None => {
+    } else {
+        let user_id = match session.get::<i32>(USER_ID).await {
+            Ok(id) => id,
+            // The session store failed: not the same as being signed out.
+            Err(e) => return session_store_failed(&e).into_response(),
+        };
+        if let Some(user_id) = user_id {
+            let signed_in_at = session
+                .get::<i64>(SIGNED_IN_AT)
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or(0);
+            if Utc::now().timestamp_millis() - signed_in_at > ABSOLUTE_EXPIRY_SECONDS * 1000 {
+                let _ = session.flush().await;
+            } else {
+                match users::Entity::find_by_id(user_id).one(&state.db).await {
+                    Ok(Some(user)) => match to_current_since(user, signed_in_at) {
+                        Some(u) => caller = Caller(Some((u, Via::Session))),
+                        // Deactivated, or the password changed, since signing in: the
+                        // session ends now.
+                        None => {
+                            let _ = session.flush().await;
+                        }
+                    },
+                    Ok(None) => {
                         let _ = session.flush().await;
                     }
-                },
-                Ok(None) => {
-                    let _ = session.flush().await;
+                    Err(e) => return AppError::Database(e).into_response(),
                 }
-                Err(e) => return AppError::Database(e).into_response(),
             }
         }
     }
@@ -186,6 +193,16 @@ pub async fn authenticate(
     }
     res.extensions_mut().insert(caller);
     res
+}
+
+/// The error for a session store that failed: busy (503) when the database had no
+/// connection free, otherwise an internal error.
+fn session_store_failed(e: &tower_sessions::session::Error) -> AppError {
+    if super::session_store::is_busy(e) {
+        AppError::Busy
+    } else {
+        AppError::Internal(anyhow::anyhow!("session store: {e}"))
+    }
 }
 
 /// Who may reach a route.

@@ -23,8 +23,18 @@ impl DbSessionStore {
     }
 }
 
+/// How a store error caused by a busy database begins (tower-sessions carries store
+/// errors as text).
+const BUSY: &str = "busy: ";
+
 fn backend(e: DbErr) -> session_store::Error {
-    session_store::Error::Backend(e.to_string())
+    let busy = if crate::db::is_busy(&e) { BUSY } else { "" };
+    session_store::Error::Backend(format!("{busy}{e}"))
+}
+
+/// Whether a session failed because the database was busy for a moment.
+pub fn is_busy(e: &tower_sessions::session::Error) -> bool {
+    matches!(e, tower_sessions::session::Error::Store(session_store::Error::Backend(m)) if m.starts_with(BUSY))
 }
 
 fn to_chrono(t: time::OffsetDateTime) -> DateTime<Utc> {
