@@ -127,6 +127,43 @@ async fn openapi_document_describes_the_role_operations() {
     }
 }
 
+/// Every operation declares the answers any request can get besides its own (malformed,
+/// unauthenticated, forbidden, rate-limited, busy), each with the error body's schema.
+#[tokio::test]
+async fn every_operation_declares_the_common_errors_with_their_body() {
+    let app = TestApp::new().await.with_user(UserRole::Recruiter).await;
+    let v = app.get("/api/openapi.json").await.json();
+    assert!(v["components"]["schemas"]["Error"]["properties"]["error"].is_object());
+    let mut operations = 0;
+    for (path, item) in v["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let responses = op["responses"].as_object().unwrap();
+            for status in ["400", "401", "403", "429", "503"] {
+                assert!(
+                    responses.contains_key(status),
+                    "{method} {path}: no {status}"
+                );
+            }
+            assert_eq!(
+                responses.contains_key("413"),
+                op.get("requestBody").is_some(),
+                "{method} {path}"
+            );
+            for (status, response) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert_eq!(
+                        response["content"]["application/json"]["schema"]["$ref"],
+                        "#/components/schemas/Error",
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(operations >= 14, "{operations} operations");
+}
+
 /// The recruiter workspace's operations are in the OpenAPI document too, with SPEC's
 /// field names.
 #[tokio::test]

@@ -682,3 +682,37 @@ async fn a_stranger_guessing_from_one_address_does_not_lock_the_owner_out() {
         "the owner, from their own address, signs in"
     );
 }
+
+/// A write to the API with no token and no session is told to authenticate (401), not
+/// refused as a forged form: nobody is signed in, so there is nothing to forge.
+#[tokio::test]
+async fn an_anonymous_api_write_is_asked_to_authenticate() {
+    let app = TestApp::new().await;
+    let body =
+        r#"{"role": "mediator", "title": "Mediation adviser", "hiring_manager": "x@example.org"}"#;
+    let r = app
+        .send(
+            Method::POST,
+            "/api/v1/requisitions",
+            &[("content-type", "application/json")],
+            None,
+            Some(body.to_owned()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "unauthenticated");
+    assert_eq!(r.headers["www-authenticate"], "Bearer");
+    // Signed in with a session, the same write without a CSRF token is still refused.
+    let signed = TestApp::new().await.with_user(UserRole::Recruiter).await;
+    let cookie = signed.session.clone().unwrap().cookie;
+    let r = signed
+        .send(
+            Method::POST,
+            "/api/v1/requisitions",
+            &[("content-type", "application/json")],
+            Some(&cookie),
+            Some(body.to_owned()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+}

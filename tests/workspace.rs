@@ -409,6 +409,22 @@ async fn search_pages_through_many_candidates() {
         .await
         .json();
     assert_eq!(last["results"].as_array().unwrap().len(), 10);
+    // A page far beyond the last (schemathesis found this overflowing) is empty.
+    for page in ["4", "2147483647"] {
+        let r = w
+            .app
+            .get_with_token(&format!("/api/v1/candidates?q=person&page={page}"), &token)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "page {page}: {}", r.body);
+        assert_eq!(r.json()["results"], json!([]), "page {page}");
+        assert_eq!(
+            w.app
+                .get(&format!("/candidates?q=person&page={page}"))
+                .await
+                .status,
+            StatusCode::OK
+        );
+    }
     let page = w.app.get("/candidates?q=person&page=2").await;
     assert!(page.body.contains("page 2 of 3"), "{}", page.body);
     assert!(page.body.contains("rel=\"next\""));

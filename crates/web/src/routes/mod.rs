@@ -73,6 +73,105 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// The error body every 4xx and 5xx of the API carries, as [`crate::error::render_errors`]
+/// writes it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // described, never built: the renderer writes the JSON itself
+struct Error {
+    error: ErrorDetail,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct ErrorDetail {
+    /// A stable machine-readable code, such as `not_found` or `invalid`.
+    code: String,
+    /// What went wrong, in words for people.
+    message: String,
+    /// On 422, a message per field that is wrong.
+    fields: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// Answers any operation can give besides its own: a malformed request, no or a wrong
+/// token, a role not allowed, too many bad tokens, a body too large, and a moment of
+/// overload. Each error response, declared by a handler or here, is given the error body.
+/// Applied to the finished document, once the handlers' operations are in it.
+struct ErrorResponses;
+
+impl utoipa::Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::PartialSchema;
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components
+            .schemas
+            .insert("Error".to_owned(), <Error as PartialSchema>::schema());
+        components.schemas.insert(
+            "ErrorDetail".to_owned(),
+            <ErrorDetail as PartialSchema>::schema(),
+        );
+        let common: &[(&str, &str, bool)] = &[
+            (
+                "400",
+                "The request is malformed: a parameter of the wrong kind, or a body that is not JSON",
+                false,
+            ),
+            (
+                "401",
+                "No token was sent, or it is wrong, expired or revoked",
+                false,
+            ),
+            ("403", "The caller's role may not do this", false),
+            ("413", "The body is too large", true),
+            (
+                "429",
+                "Too many wrong tokens from this client; `Retry-After` says when to try again",
+                false,
+            ),
+            (
+                "503",
+                "Attaché is busy for a moment (every database connection in use); `Retry-After` says when to try again",
+                false,
+            ),
+        ];
+        let error_content = || {
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Error")))
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                let has_body = op.request_body.is_some();
+                let responses = &mut op.responses.responses;
+                for (status, description, needs_body) in common {
+                    if *needs_body && !has_body {
+                        continue;
+                    }
+                    responses
+                        .entry((*status).to_owned())
+                        .or_insert_with(|| ResponseBuilder::new().description(*description).into());
+                }
+                for (status, response) in responses.iter_mut() {
+                    let is_error = status.starts_with('4') || status.starts_with('5');
+                    if let (true, RefOr::T(r)) = (is_error, response)
+                        && r.content.is_empty()
+                    {
+                        r.content
+                            .insert("application/json".to_owned(), error_content());
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Every operation of the JSON API, declared with who may call it.
 fn api_routes() -> ApiRoutes {
     ApiRoutes::new()
@@ -149,7 +248,8 @@ fn loggable_path<'a>(path: &'a str, secret_prefixes: &[String]) -> std::borrow::
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    let (api, openapi) = api().split_for_parts();
+    let (api, mut openapi) = api().split_for_parts();
+    utoipa::Modify::modify(&ErrorResponses, &mut openapi);
     let openapi = Arc::new(openapi.to_pretty_json().unwrap_or_else(|_| "{}".to_owned()));
     let secret_prefixes = Arc::new(secret_path_prefixes(&route_table()));
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
@@ -162,14 +262,15 @@ pub fn app(state: AppState) -> Router {
         )));
     let router = pages(openapi).router.merge(api).fallback(not_found);
     let [csp, nosniff, frame, referrer, coop] = crate::security::headers();
-    // Outermost last: trace, headers, session, error rendering, authenticate, CSRF, then
-    // the route.
+    // Outermost last: trace, headers, session, error rendering, a panic turned into a 500,
+    // authenticate, CSRF, then the route.
     router
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::auth::csrf::protect,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn(crate::error::render_errors))
         .layer(sessions)
         .layer(csp)
@@ -188,6 +289,14 @@ pub fn app(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .with_state(state)
+}
+
+/// A handler panicked: the request gets the ordinary 500, not a dropped connection. The
+/// panic itself is reported by the panic hook; its payload may carry request data, so it
+/// is not logged again here.
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
 }
 
 async fn not_found() -> Response {

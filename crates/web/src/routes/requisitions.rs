@@ -12,7 +12,7 @@ use super::access::{Access, ApiRoutes};
 use crate::auth::UserRole;
 use crate::auth::current::CurrentUser;
 use crate::entities::{applications, candidates};
-use crate::error::Result;
+use crate::error::{FieldError, Result};
 use crate::extract::{Json, Path, Query};
 use crate::services::candidate_search::{self, Results, SearchQuery};
 use crate::services::candidates::{self as candidate_service, CandidateInput};
@@ -308,7 +308,8 @@ pub struct CandidateSearchParams {
     /// Only candidates at this stage (on the requisition, if one is given).
     stage: Option<String>,
     /// 1-based; 25 per page.
-    page: Option<u64>,
+    #[param(minimum = 1)]
+    page: Option<i32>,
 }
 
 #[utoipa::path(
@@ -318,7 +319,7 @@ pub struct CandidateSearchParams {
     params(CandidateSearchParams),
     responses(
         (status = 200, description = "Best matches first, 25 per page, each saying what matched; `role` is set when the query named one", body = Results),
-        (status = 422, description = "Not a stage, or the query is too long"),
+        (status = 422, description = "Not a stage, a page below 1, or the query is too long"),
     )
 )]
 async fn search_candidates(
@@ -330,11 +331,16 @@ async fn search_candidates(
         None => None,
         Some(s) => Some(crate::fields::stage(s)?),
     };
+    let page = match p.page.map(u64::try_from) {
+        None => 1,
+        Some(Ok(n)) if n > 0 => n,
+        Some(_) => return Err(FieldError::new("page", "Pages are numbered from 1.").into()),
+    };
     let query = SearchQuery {
         q: p.q,
         requisition: p.requisition,
         stage,
-        page: p.page.unwrap_or(1),
+        page,
     };
     Ok(Json(
         candidate_search::search(&state.db, &state.taxonomy, &user, &query).await?,

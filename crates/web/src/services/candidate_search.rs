@@ -267,7 +267,9 @@ pub async fn search(
     let more = total > COUNT_LIMIT;
     let total = total.min(COUNT_LIMIT);
     let limit = sql.bind(i64::try_from(PER_PAGE).unwrap_or(25));
-    let offset = sql.bind(i64::try_from((page - 1) * PER_PAGE).unwrap_or(0));
+    // A page far beyond the last is empty, not an overflow.
+    let offset = (page - 1).saturating_mul(PER_PAGE);
+    let offset = sql.bind(i64::try_from(offset).unwrap_or(i64::MAX));
     let page_sql = format!(
         "SELECT c.id AS id FROM {from}{where_clause} ORDER BY {rank} LIMIT {limit} OFFSET {offset}"
     );
