@@ -10,9 +10,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use attache_web::entities::{ratings, scorecard_revisions, scorecards};
+use attache_web::entities::{ratings, scorecards};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use support::process::{ScoringPanel, api, serve};
+use support::process::{ScoringPanel, api, revisions_of, scorecard_of, serve};
 use support::{TestApp, free_port};
 
 const INTERVIEWERS: usize = 6;
@@ -92,12 +92,8 @@ async fn a_killed_server_loses_no_acknowledged_scorecard_and_leaves_none_half_wr
     let mut server = serve(&url, dir.path(), port, &[]);
     let db = attache_web::db::connect(&url).await.unwrap();
     for (interview, user) in &acknowledged {
-        let card = scorecards::Entity::find()
-            .filter(scorecards::Column::InterviewId.eq(i32::try_from(*interview).unwrap()))
-            .filter(scorecards::Column::InterviewerId.eq(*user))
-            .one(&db)
+        let card = scorecard_of(&db, *interview, *user)
             .await
-            .unwrap()
             .unwrap_or_else(|| panic!("acknowledged scorecard {interview}/{user} is lost"));
         assert_eq!(card.status, "submitted");
     }
@@ -115,12 +111,7 @@ async fn a_killed_server_loses_no_acknowledged_scorecard_and_leaves_none_half_wr
             "scorecard {} has {n} of {per_card} ratings",
             card.id
         );
-        let revisions = scorecard_revisions::Entity::find()
-            .filter(scorecard_revisions::Column::ScorecardId.eq(card.id))
-            .count(&db)
-            .await
-            .unwrap();
-        assert_eq!(revisions, 1, "scorecard {}", card.id);
+        assert_eq!(revisions_of(&db, card.id).await, 1, "scorecard {}", card.id);
     }
     // And the restarted server serves them.
     let (_, token) = &panel[0];

@@ -9,12 +9,11 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use attache_web::auth::UserRole;
 use attache_web::entities::{mail_outbox, panel_members};
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr};
 use serde_json::json;
-use support::process::{request, sign_in, spawn_serve, wait_until_up};
+use support::process::{ScoringPanel, request, sign_in, spawn_serve, wait_until_up};
 use support::{SmtpServer, TestApp, free_port};
 
 #[tokio::test]
@@ -27,29 +26,14 @@ async fn two_instances_share_sessions_and_send_every_mail_and_reminder_once() {
         return;
     };
     let app = TestApp::new().await;
-    let recruiter = app.token(UserRole::Recruiter).await;
-    let manager = app.add_user(UserRole::HiringManager).await;
-    let mut emails = Vec::new();
-    for _ in 0..3 {
-        emails.push(app.add_user(UserRole::Interviewer).await.email);
-    }
-    let (_, r) = app
-        .call_json(Method::POST, "/api/v1/requisitions", &recruiter,
-            json!({"role": "mediator", "title": "Mediation adviser", "hiring_manager": manager.email}))
-        .await;
-    // Ten interviews: thirty invitations waiting in the outbox.
-    for n in 0..10 {
-        let (_, c) = app
-            .call_json(Method::POST, "/api/v1/candidates", &recruiter,
-                json!({"name": format!("Candidate {n}"), "email": format!("c{n}@example.org"), "requisition_id": r["id"]}))
-            .await;
-        let (status, i) = app
-            .call_json(Method::POST, "/api/v1/interviews", &recruiter,
-                json!({"application_id": c["application_id"], "scheduled_at": "2031-03-04T10:00:00Z",
-                       "duration_minutes": 60, "interviewers": emails}))
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{i}");
-    }
+    // Ten interviews with three on each panel: thirty invitations waiting in the outbox.
+    let fixture = ScoringPanel::new(&app, 3, 10).await;
+    let (recruiter, manager) = (&fixture.recruiter, &fixture.manager);
+    let emails: Vec<String> = fixture
+        .interviewers
+        .iter()
+        .map(|(u, _)| u.email.clone())
+        .collect();
     // And every panel member's reminder is due now: thirty more, claimed once each.
     panel_members::Entity::update_many()
         .col_expr(
@@ -77,8 +61,8 @@ async fn two_instances_share_sessions_and_send_every_mail_and_reminder_once() {
         let mut v = Vec::new();
         for n in 10..20 {
             let (_, c) = app
-                .call_json(Method::POST, "/api/v1/candidates", &recruiter,
-                    json!({"name": format!("Candidate {n}"), "email": format!("c{n}@example.org"), "requisition_id": r["id"]}))
+                .call_json(Method::POST, "/api/v1/candidates", recruiter,
+                    json!({"name": format!("Candidate {n}"), "email": format!("c{n}@example.org"), "requisition_id": fixture.requisition}))
                 .await;
             v.push(c["application_id"].as_i64().unwrap());
         }
@@ -113,7 +97,7 @@ async fn two_instances_share_sessions_and_send_every_mail_and_reminder_once() {
     }
 
     // A session begun on A works on B.
-    let session = sign_in(port_a, &manager);
+    let session = sign_in(port_a, manager);
     let home = request(
         port_b,
         "GET",

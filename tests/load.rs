@@ -15,11 +15,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use attache_web::auth::UserRole;
-use attache_web::entities::{scorecard_revisions, scorecards};
 use axum::http::StatusCode;
-use sea_orm::{ColumnTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::DatabaseBackend;
 use serde_json::{Value, json};
-use support::process::{Answer, ScoringPanel, api, request, serve, sign_in, sigterm};
+use support::process::{
+    Answer, ScoringPanel, api, request, revisions_of, scorecard_of, serve, sign_in, sigterm,
+};
 use support::{TestApp, free_port};
 
 /// What each kind of request answered, by status; and the requests that got no answer.
@@ -347,19 +348,8 @@ async fn sigterm_under_load_finishes_what_was_begun_and_loses_nothing_acknowledg
     let db = attache_web::db::connect(&app.database.url).await.unwrap();
     let acknowledged = acknowledged.lock().unwrap().clone();
     for ((interview, user), (acked, unanswered)) in &acknowledged {
-        let card = scorecards::Entity::find()
-            .filter(scorecards::Column::InterviewId.eq(i32::try_from(*interview).unwrap()))
-            .filter(scorecards::Column::InterviewerId.eq(*user))
-            .one(&db)
-            .await
-            .unwrap()
-            .unwrap();
-        let revisions = scorecard_revisions::Entity::find()
-            .filter(scorecard_revisions::Column::ScorecardId.eq(card.id))
-            .count(&db)
-            .await
-            .unwrap();
-        let kept = revisions - 1; // the first revision is the submission
+        let card = scorecard_of(&db, *interview, *user).await.unwrap();
+        let kept = revisions_of(&db, card.id).await - 1; // the first is the submission
         assert!(
             (*acked..=acked + unanswered).contains(&kept),
             "scorecard {}: {kept} amendments kept, {acked} acknowledged",

@@ -146,6 +146,33 @@ pub fn sign_in(port: u16, user: &TestUser) -> String {
     signed.cookies.join("; ")
 }
 
+/// `user`'s scorecard for `interview`, if there is one.
+pub async fn scorecard_of(
+    db: &sea_orm::DatabaseConnection,
+    interview: i64,
+    user: i32,
+) -> Option<attache_web::entities::scorecards::Model> {
+    use attache_web::entities::scorecards;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    scorecards::Entity::find()
+        .filter(scorecards::Column::InterviewId.eq(i32::try_from(interview).unwrap()))
+        .filter(scorecards::Column::InterviewerId.eq(user))
+        .one(db)
+        .await
+        .unwrap()
+}
+
+/// How many revisions a scorecard has kept (the submission is the first).
+pub async fn revisions_of(db: &sea_orm::DatabaseConnection, scorecard: i32) -> u64 {
+    use attache_web::entities::scorecard_revisions;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    scorecard_revisions::Entity::find()
+        .filter(scorecard_revisions::Column::ScorecardId.eq(scorecard))
+        .count(db)
+        .await
+        .unwrap()
+}
+
 /// A requisition with interviews on it, each with the same panel of interviewers, and a
 /// full scorecard they can submit to any of them.
 pub struct ScoringPanel {
