@@ -475,3 +475,34 @@ async fn a_scorecard_keeps_the_bank_version_it_was_scored_on() {
     assert_eq!(status, StatusCode::OK, "{s}");
     assert_eq!(s["bank_version"], before["bank_version"]);
 }
+
+/// The last two interviewers of a panel submitting at the same moment: the hiring manager
+/// hears once that all scorecards are in, for every interview (on PostgreSQL each
+/// submission counts the others' in its own transaction, so without taking turns per
+/// interview neither would see the other's and no mail would go).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_two_submitting_together_tell_the_manager_once() {
+    use attache_web::entities::mail_outbox;
+    let app = TestApp::new().await;
+    let fixture = support::process::ScoringPanel::new(&app, 2, 12).await;
+    let to_manager = || {
+        mail_outbox::Entity::find()
+            .filter(mail_outbox::Column::ToAddress.eq(fixture.manager.email.clone()))
+            .count(&app.db)
+    };
+    let before = to_manager().await.unwrap();
+    let [(_, first), (_, second)] = [&fixture.interviewers[0], &fixture.interviewers[1]];
+    for interview in &fixture.interviews {
+        let uri = format!("/api/v1/interviews/{interview}/scorecard/submit");
+        let ((a, x), (b, y)) = tokio::join!(
+            app.call_json(Method::POST, &uri, first, fixture.scorecard.clone()),
+            app.call_json(Method::POST, &uri, second, fixture.scorecard.clone())
+        );
+        assert_eq!((a, b), (StatusCode::OK, StatusCode::OK), "{x} {y}");
+    }
+    assert_eq!(
+        to_manager().await.unwrap() - before,
+        fixture.interviews.len() as u64,
+        "one all-in mail per interview"
+    );
+}

@@ -511,6 +511,7 @@ async fn write_submission(
     let interview_id = interview.id;
     let _gate = write_gate(db).await;
     let txn = begin_write(db).await?;
+    take_turns_on(&txn, interview_id).await?;
     let existing = if new {
         None
     } else {
@@ -627,6 +628,23 @@ async fn write_submission(
         mail.wake();
     }
     Ok(shown)
+}
+
+/// On PostgreSQL, lock the interview's row for the rest of the transaction, so two panel
+/// members submitting at once take turns: each then counts the other's scorecard when it
+/// looks for who is still to submit, and the last one tells the hiring manager. (SQLite's
+/// `BEGIN IMMEDIATE` already lets one writer in at a time.)
+async fn take_turns_on(txn: &DatabaseTransaction, interview_id: i32) -> Result<(), AppError> {
+    if txn.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    let mut sql = Sql::new(txn.get_database_backend());
+    let id = sql.bind(interview_id);
+    txn.query_one_raw(sql.statement(format!(
+        "SELECT id FROM interviews WHERE id = {id} FOR UPDATE"
+    )))
+    .await?;
+    Ok(())
 }
 
 /// When every panel member has submitted, email the requisition's hiring manager, in the
