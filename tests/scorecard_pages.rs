@@ -16,26 +16,21 @@ async fn setup() -> (TestApp, i64, Vec<Value>) {
     let me = app.user.clone().unwrap();
     let recruiter = app.token(UserRole::Recruiter).await;
     let manager = app.add_user(UserRole::HiringManager).await;
-    let call = |uri: &'static str, body: Value| {
-        let recruiter = recruiter.clone();
-        let app = &app;
-        async move {
-            app.json_with_token(Method::POST, uri, &recruiter, &body)
-                .await
-                .json()
-        }
-    };
-    let r = call(
+    let r = post_as(
+        &app,
+        &recruiter,
         "/api/v1/requisitions",
         json!({"role": "mediator", "title": "Mediation adviser", "hiring_manager": manager.email}),
     )
     .await;
-    let c = call(
+    let c = post_as(
+        &app,
+        &recruiter,
         "/api/v1/candidates",
         json!({"name": "Kofi Mensah", "email": "kofi@example.org", "requisition_id": r["id"]}),
     )
     .await;
-    let i = call("/api/v1/interviews", json!({"application_id": c["application_id"], "scheduled_at": "2031-03-04T10:00:00Z", "duration_minutes": 45, "interviewers": [me.email]})).await;
+    let i = post_as(&app, &recruiter, "/api/v1/interviews", json!({"application_id": c["application_id"], "scheduled_at": "2031-03-04T10:00:00Z", "duration_minutes": 45, "interviewers": [me.email]})).await;
     let role: Value = app
         .get_with_token("/api/v1/roles/mediator", &recruiter)
         .await
@@ -55,6 +50,11 @@ async fn setup() -> (TestApp, i64, Vec<Value>) {
         })
         .collect();
     (app, i["id"].as_i64().unwrap(), kit)
+}
+
+/// POST `body` to `uri` with `token`; the JSON answer.
+async fn post_as(app: &TestApp, token: &str, uri: &str, body: Value) -> Value {
+    app.call_json(Method::POST, uri, token, body).await.1
 }
 
 /// Form fields rating every criterion `score`.
@@ -252,33 +252,24 @@ async fn the_interview_kit_prints_the_interviews_questions_with_focus_marked() {
     let me = app.user.clone().unwrap();
     let recruiter = app.token(UserRole::Recruiter).await;
     let manager = app.add_user(UserRole::HiringManager).await;
-    let post = |uri: &'static str, body: Value| {
-        let recruiter = recruiter.clone();
-        let app = &app;
-        async move {
-            app.json_with_token(Method::POST, uri, &recruiter, &body)
-                .await
-                .json()
-        }
-    };
     let role: Value = app
         .get_with_token("/api/v1/roles/mediator", &recruiter)
         .await
         .json();
     let questions = role["questions"].as_array().unwrap();
     let (first, last) = (&questions[0], &questions[questions.len() - 1]);
-    let r = post(
+    let r = post_as(
+        &app,
+        &recruiter,
         "/api/v1/requisitions",
         json!({"role": "mediator", "title": "Mediation adviser", "hiring_manager": manager.email}),
     )
     .await;
-    let c = post(
-        "/api/v1/candidates",
+    let c = post_as(&app, &recruiter, "/api/v1/candidates",
         json!({"name": "Kofi Mensah", "email": "kofi@example.org", "summary": "Ran village dialogues in the Volta region.", "requisition_id": r["id"]}),
     )
     .await;
-    let i = post(
-        "/api/v1/interviews",
+    let i = post_as(&app, &recruiter, "/api/v1/interviews",
         json!({"application_id": c["application_id"], "scheduled_at": "2031-03-04T10:00:00Z", "duration_minutes": 45,
                "interviewers": [me.email], "questions": [first["id"], last["id"]], "focus": {last["id"].as_str().unwrap(): me.email}}),
     )
