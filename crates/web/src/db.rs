@@ -155,7 +155,7 @@ impl Sql {
         }
     }
 
-    /// Add a value; its placeholder, to write into the statement.
+    /// Add a value; the parameter marker (`$1` or `?`) to write into the statement for it.
     pub fn bind(&mut self, value: impl Into<sea_orm::Value>) -> String {
         self.values.push(value.into());
         match self.backend {

@@ -46,12 +46,24 @@ pub enum AppError {
     /// Every database connection is in use this moment: 503 with `Retry-After`.
     #[error("busy")]
     Busy,
-    /// The database failed. Logged with context; the user sees a generic message.
+    /// The database failed. Logged with context; the user sees a generic message. (A
+    /// database error that is only overload becomes [`AppError::Busy`] in `From`.)
     #[error("database error: {0}")]
-    Database(#[from] sea_orm::DbErr),
+    Database(sea_orm::DbErr),
     /// Anything else unexpected. Logged; the user sees a generic message.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        if crate::db::is_busy(&e) {
+            tracing::warn!(error = %e, "busy: answered 503");
+            AppError::Busy
+        } else {
+            AppError::Database(e)
+        }
+    }
 }
 
 impl From<FieldErrors> for AppError {
@@ -94,15 +106,6 @@ impl AppError {
         }
     }
 
-    /// A moment of overload rather than a fault: trying again shortly is the cure.
-    fn is_busy(&self) -> bool {
-        match self {
-            AppError::Busy => true,
-            AppError::Database(e) => crate::db::is_busy(e),
-            _ => false,
-        }
-    }
-
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -112,10 +115,8 @@ impl AppError {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
-            _ if self.is_busy() => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Database(_) | AppError::Internal(_) | AppError::Busy => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -128,18 +129,15 @@ impl AppError {
             AppError::RateLimited(_) => "rate_limited",
             AppError::BadRequest { code, .. } | AppError::Conflict { code, .. } => code,
             AppError::Validation(_) => "invalid",
-            _ if self.is_busy() => "busy",
-            AppError::Database(_) | AppError::Internal(_) | AppError::Busy => "internal",
+            AppError::Busy => "busy",
+            AppError::Database(_) | AppError::Internal(_) => "internal",
         }
     }
 
     /// The message shown to the user: never internals.
     fn public_message(&self) -> String {
         match self {
-            _ if self.is_busy() => {
-                tracing::warn!(error = %self, "busy: answered 503");
-                BUSY_MESSAGE.to_owned()
-            }
+            AppError::Busy => BUSY_MESSAGE.to_owned(),
             AppError::Database(_) | AppError::Internal(_) => {
                 tracing::error!(error = %self, "request failed");
                 "Something went wrong on our side. It has been logged; please try again.".to_owned()

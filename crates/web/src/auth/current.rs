@@ -145,7 +145,7 @@ pub async fn authenticate(
         match crate::services::api_tokens::authenticate(&state.db, token).await {
             Ok(Some(user)) => caller = Caller(to_current(user).map(|u| (u, Via::Bearer))),
             Ok(None) => return refuse_token("that API token is not valid"),
-            Err(e) => return AppError::Database(e).into_response(),
+            Err(e) => return AppError::from(e).into_response(),
         }
         if caller.0.is_none() {
             return refuse_token("that API token is not valid");
@@ -178,7 +178,7 @@ pub async fn authenticate(
                     Ok(None) => {
                         let _ = session.flush().await;
                     }
-                    Err(e) => return AppError::Database(e).into_response(),
+                    Err(e) => return AppError::from(e).into_response(),
                 }
             }
         }

@@ -43,7 +43,7 @@ impl From<InvitationError> for AppError {
             }
             e @ InvitationError::InvalidLink => AppError::NotFound(e.to_string()),
             InvitationError::User(e) => e.into(),
-            InvitationError::Database(e) => AppError::Database(e),
+            InvitationError::Database(e) => e.into(),
             e @ InvitationError::Template(_) => AppError::Internal(e.into()),
         }
     }

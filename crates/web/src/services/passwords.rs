@@ -33,7 +33,7 @@ impl From<PasswordChangeError> for AppError {
     fn from(e: PasswordChangeError) -> Self {
         match e {
             e @ PasswordChangeError::InvalidLink => AppError::NotFound(e.to_string()),
-            PasswordChangeError::Database(e) => AppError::Database(e),
+            PasswordChangeError::Database(e) => e.into(),
             e @ (PasswordChangeError::NoUser | PasswordChangeError::Template(_)) => {
                 AppError::Internal(e.into())
             }

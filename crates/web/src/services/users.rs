@@ -33,7 +33,7 @@ impl From<UserError> for AppError {
             e @ UserError::EmailTaken(_) => {
                 AppError::conflict("email_taken", capitalise(&e.to_string()) + ".")
             }
-            UserError::Database(e) => AppError::Database(e),
+            UserError::Database(e) => e.into(),
         }
     }
 }
@@ -136,7 +136,7 @@ impl From<UserChangeError> for AppError {
         match e {
             UserChangeError::NotFound => AppError::NotFound("There is no such user.".into()),
             e @ UserChangeError::LastAdmin => AppError::conflict("last_admin", e.to_string()),
-            UserChangeError::Database(e) => AppError::Database(e),
+            UserChangeError::Database(e) => e.into(),
         }
     }
 }
