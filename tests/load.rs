@@ -326,9 +326,15 @@ async fn sigterm_under_load_finishes_what_was_begun_and_loses_nothing_acknowledg
             }
         }));
     }
-    // Once amendments flow, stop the server while they are in flight.
+    // Once every client has submitted and amendments flow, stop the server while they are
+    // in flight. (Waiting for amendments alone let a slow client still be submitting when
+    // the faster ones had amended twenty times.)
+    let submissions = (fixture.interviewers.len() * fixture.interviews.len()) as u64;
     let deadline = Instant::now() + Duration::from_secs(120);
-    while tally.lock().unwrap().count("amend", 200) < 20 {
+    while {
+        let tally = tally.lock().unwrap();
+        tally.count("submit", 200) < submissions || tally.count("amend", 200) < 20
+    } {
         assert!(Instant::now() < deadline, "amendments did not start");
         std::thread::sleep(Duration::from_millis(5));
     }
