@@ -241,13 +241,24 @@ async fn submitting_checks_locks_and_happens_once() {
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(
-        scorecard_revisions::Entity::find()
-            .count(&w.app.db)
-            .await
-            .unwrap(),
-        1
-    );
+    // The first revision holds the scorecard as it was answered, and the audit log has
+    // the submission (without candidate text).
+    let revisions = scorecard_revisions::Entity::find()
+        .all(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(revisions.len(), 1);
+    assert_eq!(revisions[0].revision, 1);
+    assert_eq!(revisions[0].reason, "");
+    assert_eq!(revisions[0].snapshot, s);
+    let submits = audit_events::Entity::find()
+        .filter(audit_events::Column::Action.eq("scorecard.submit"))
+        .all(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(submits.len(), 1);
+    assert_eq!(submits[0].subject_id, s["id"].as_i64().map(|id| id as i32));
+    assert_eq!(submits[0].detail, json!({"interview_id": w.interview}));
     // No more reminders for this interviewer.
     let due = panel_members::Entity::find()
         .filter(panel_members::Column::NextReminderAt.is_not_null())

@@ -574,7 +574,6 @@ async fn write_submission(
             .await?
         }
     };
-    insert_content(&txn, card.id, input).await?;
     let shown = Scorecard {
         id: card.id,
         interview_id: card.interview_id,
@@ -602,27 +601,8 @@ async fn write_submission(
         submitted_at: card.submitted_at,
         amendments: 0,
     };
-    insert_revision(&txn, &shown, 1, user.id, "").await?;
-    // No more reminders for this interviewer.
-    panel_members::Entity::update_many()
-        .col_expr(
-            panel_members::Column::NextReminderAt,
-            sea_orm::sea_query::Expr::value(Option::<chrono::DateTime<Utc>>::None),
-        )
-        .filter(panel_members::Column::InterviewId.eq(interview_id))
-        .filter(panel_members::Column::UserId.eq(user.id))
-        .exec(&txn)
-        .await?;
-    audit::record(
-        &txn,
-        Some(user.id),
-        "scorecard.submit",
-        "scorecard",
-        Some(card.id),
-        json!({"interview_id": interview_id}),
-    )
-    .await?;
-    let all_in = tell_manager_if_all_in(&txn, mail, interview).await?;
+    let waiting = write_rest_of_submission(&txn, &shown, user.id).await?;
+    let all_in = waiting == 0 && tell_manager(&txn, mail, interview).await?;
     txn.commit().await?;
     if all_in {
         mail.wake();
@@ -647,29 +627,117 @@ async fn take_turns_on(txn: &DatabaseTransaction, interview_id: i32) -> Result<(
     Ok(())
 }
 
-/// When every panel member has submitted, email the requisition's hiring manager, in the
-/// transaction of the last submission (so it is sent once); whether it did.
-async fn tell_manager_if_all_in(
+/// Everything a submission writes after its scorecard row, in one round trip while the
+/// write lock is held: the ratings and notes, the first revision, the end of the
+/// interviewer's reminders and the audit entry; it answers how many panel members are
+/// still to submit. On PostgreSQL this is one statement (data-modifying CTEs, whose final
+/// count sees the scorecard written before it); on SQLite, statements in one string, which
+/// sqlx runs in one visit to the connection's thread. Written as separate statements, each
+/// was a round trip (and on SQLite two thread switches) with the lock held, and the lock's
+/// hold time is what bounds submissions per second.
+async fn write_rest_of_submission(
+    txn: &DatabaseTransaction,
+    card: &Scorecard,
+    actor: i32,
+) -> Result<i64, AppError> {
+    let backend = txn.get_database_backend();
+    let mut sql = Sql::new(backend);
+    let mut writes = Vec::new();
+    if !card.ratings.is_empty() {
+        let rows: Vec<String> = card
+            .ratings
+            .iter()
+            .map(|r| {
+                format!(
+                    "({}, {}, {}, {}, {})",
+                    sql.bind(card.id),
+                    sql.bind(r.question.clone()),
+                    sql.bind(r.criterion.clone()),
+                    sql.bind(r.score.map(i16::from)),
+                    sql.bind(r.note.clone()),
+                )
+            })
+            .collect();
+        writes.push(format!(
+            "INSERT INTO ratings (scorecard_id, question_id, criterion_id, score, note) VALUES {}",
+            rows.join(", ")
+        ));
+    }
+    if !card.notes.is_empty() {
+        let rows: Vec<String> = card
+            .notes
+            .iter()
+            .map(|(q, n)| {
+                format!(
+                    "({}, {}, {})",
+                    sql.bind(card.id),
+                    sql.bind(q.clone()),
+                    sql.bind(n.clone())
+                )
+            })
+            .collect();
+        writes.push(format!(
+            "INSERT INTO question_notes (scorecard_id, question_id, note) VALUES {}",
+            rows.join(", ")
+        ));
+    }
+    let snapshot = serde_json::to_value(card)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("snapshot: {e}")))?;
+    let now = Utc::now();
+    writes.push(format!(
+        "INSERT INTO scorecard_revisions (scorecard_id, revision, snapshot, actor_id, reason, created_at) \
+         VALUES ({}, 1, {}, {}, '', {})",
+        sql.bind(card.id),
+        sql.bind(snapshot),
+        sql.bind(actor),
+        sql.bind(now),
+    ));
+    // No more reminders for this interviewer.
+    writes.push(format!(
+        "UPDATE panel_members SET next_reminder_at = NULL WHERE interview_id = {} AND user_id = {}",
+        sql.bind(card.interview_id),
+        sql.bind(actor),
+    ));
+    writes.push(format!(
+        "INSERT INTO audit_events (actor_id, action, subject_type, subject_id, detail, created_at) \
+         VALUES ({}, 'scorecard.submit', 'scorecard', {}, {}, {})",
+        sql.bind(actor),
+        sql.bind(card.id),
+        sql.bind(json!({"interview_id": card.interview_id})),
+        sql.bind(now),
+    ));
+    // Panel members without a submitted scorecard: none left means all are in.
+    let waiting = format!(
+        "SELECT COUNT(*) AS n FROM panel_members p LEFT JOIN scorecards s \
+         ON s.interview_id = p.interview_id AND s.interviewer_id = p.user_id AND s.status = 'submitted' \
+         WHERE p.interview_id = {} AND s.id IS NULL",
+        sql.bind(card.interview_id)
+    );
+    let statement = if backend == sea_orm::DatabaseBackend::Postgres {
+        let steps: Vec<String> = writes
+            .iter()
+            .enumerate()
+            .map(|(i, w)| format!("w{i} AS ({w})"))
+            .collect();
+        format!("WITH {} {waiting}", steps.join(", "))
+    } else {
+        writes.push(waiting);
+        writes.join(";\n")
+    };
+    let rows = txn.query_all_raw(sql.statement(statement)).await?;
+    let last = rows
+        .last()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the panel count returned no row")))?;
+    Ok(last.try_get("", "n")?)
+}
+
+/// Email the requisition's hiring manager that every scorecard of the interview is in, in
+/// the transaction of the last submission (so it is sent once); whether it did.
+async fn tell_manager(
     txn: &DatabaseTransaction,
     mail: &crate::mail::Mail,
     interview: &interviews::Model,
 ) -> Result<bool, AppError> {
-    // Panel members without a submitted scorecard: none left means all are in.
-    let mut sql = Sql::new(txn.get_database_backend());
-    let id = sql.bind(interview.id);
-    let waiting: i64 = txn
-        .query_one_raw(sql.statement(format!(
-            "SELECT COUNT(*) AS n FROM panel_members p LEFT JOIN scorecards s \
-             ON s.interview_id = p.interview_id AND s.interviewer_id = p.user_id AND s.status = 'submitted' \
-             WHERE p.interview_id = {id} AND s.id IS NULL"
-        )))
-        .await?
-        .map(|row| row.try_get("", "n"))
-        .transpose()?
-        .unwrap_or(0);
-    if waiting > 0 {
-        return Ok(false);
-    }
     let Some((application, Some(requisition))) =
         applications::Entity::find_by_id(interview.application_id)
             .find_also_related(requisitions::Entity)
