@@ -353,36 +353,85 @@ async fn insert_content(
     scorecard_id: i32,
     input: &ScorecardInput,
 ) -> Result<(), AppError> {
-    let rows: Vec<ratings::ActiveModel> = input
-        .ratings
-        .iter()
-        .map(|r| ratings::ActiveModel {
-            scorecard_id: Set(scorecard_id),
-            question_id: Set(r.question.clone()),
-            criterion_id: Set(r.criterion.clone()),
-            score: Set(r.score.map(i16::from)),
-            note: Set(r.note.trim().to_owned()),
-            ..Default::default()
-        })
-        .collect();
-    if !rows.is_empty() {
-        ratings::Entity::insert_many(rows).exec(txn).await?;
+    let mut sql = Sql::new(txn.get_database_backend());
+    let writes = content_writes(&mut sql, scorecard_id, input);
+    if !writes.is_empty() {
+        in_one_round_trip(txn, sql, writes, None).await?;
     }
-    let notes: Vec<question_notes::ActiveModel> = input
+    Ok(())
+}
+
+/// The statements that insert a scorecard's ratings and notes, trimmed (notes left empty
+/// are not kept); none for what it has none of.
+fn content_writes(sql: &mut Sql, scorecard_id: i32, input: &ScorecardInput) -> Vec<String> {
+    let mut writes = Vec::new();
+    if !input.ratings.is_empty() {
+        let rows: Vec<String> = input
+            .ratings
+            .iter()
+            .map(|r| {
+                format!(
+                    "({}, {}, {}, {}, {})",
+                    sql.bind(scorecard_id),
+                    sql.bind(r.question.clone()),
+                    sql.bind(r.criterion.clone()),
+                    sql.bind(r.score.map(i16::from)),
+                    sql.bind(r.note.trim().to_owned()),
+                )
+            })
+            .collect();
+        writes.push(format!(
+            "INSERT INTO ratings (scorecard_id, question_id, criterion_id, score, note) VALUES {}",
+            rows.join(", ")
+        ));
+    }
+    let notes: Vec<String> = input
         .notes
         .iter()
         .filter(|(_, n)| !n.trim().is_empty())
-        .map(|(q, n)| question_notes::ActiveModel {
-            scorecard_id: Set(scorecard_id),
-            question_id: Set(q.clone()),
-            note: Set(n.trim().to_owned()),
-            ..Default::default()
+        .map(|(q, n)| {
+            format!(
+                "({}, {}, {})",
+                sql.bind(scorecard_id),
+                sql.bind(q.clone()),
+                sql.bind(n.trim().to_owned())
+            )
         })
         .collect();
     if !notes.is_empty() {
-        question_notes::Entity::insert_many(notes).exec(txn).await?;
+        writes.push(format!(
+            "INSERT INTO question_notes (scorecard_id, question_id, note) VALUES {}",
+            notes.join(", ")
+        ));
     }
-    Ok(())
+    writes
+}
+
+/// Run `writes`, then `select` if given (its rows are the answer), in one round trip while
+/// the write lock is held: on PostgreSQL one statement (data-modifying CTEs, whose final
+/// query sees what earlier statements of the transaction wrote), on SQLite the statements
+/// in one string, which sqlx runs in one visit to the connection's thread. Each round trip
+/// made with the lock held (on SQLite two thread switches) lengthens the time the lock is
+/// held, and that time is what bounds writes per second.
+async fn in_one_round_trip(
+    txn: &DatabaseTransaction,
+    sql: Sql,
+    mut writes: Vec<String>,
+    select: Option<String>,
+) -> Result<Vec<sea_orm::QueryResult>, AppError> {
+    let statement = if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        let steps: Vec<String> = writes
+            .iter()
+            .enumerate()
+            .map(|(i, w)| format!("w{i} AS ({w})"))
+            .collect();
+        let select = select.unwrap_or_else(|| "SELECT 1".to_owned());
+        format!("WITH {} {select}", steps.join(", "))
+    } else {
+        writes.extend(select);
+        writes.join(";\n")
+    };
+    Ok(txn.query_all_raw(sql.statement(statement)).await?)
 }
 
 /// The caller's scorecard for an interview, created as an empty draft if there is none.
@@ -601,7 +650,7 @@ async fn write_submission(
         submitted_at: card.submitted_at,
         amendments: 0,
     };
-    let waiting = write_rest_of_submission(&txn, &shown, user.id).await?;
+    let waiting = write_rest_of_submission(&txn, &shown, input, user.id).await?;
     let all_in = waiting == 0 && tell_manager(&txn, mail, interview).await?;
     txn.commit().await?;
     if all_in {
@@ -627,60 +676,17 @@ async fn take_turns_on(txn: &DatabaseTransaction, interview_id: i32) -> Result<(
     Ok(())
 }
 
-/// Everything a submission writes after its scorecard row, in one round trip while the
-/// write lock is held: the ratings and notes, the first revision, the end of the
-/// interviewer's reminders and the audit entry; it answers how many panel members are
-/// still to submit. On PostgreSQL this is one statement (data-modifying CTEs, whose final
-/// count sees the scorecard written before it); on SQLite, statements in one string, which
-/// sqlx runs in one visit to the connection's thread. Written as separate statements, each
-/// was a round trip (and on SQLite two thread switches) with the lock held, and the lock's
-/// hold time is what bounds submissions per second.
+/// Everything a submission writes after its scorecard row, in one round trip: the ratings
+/// and notes, the first revision, the end of the interviewer's reminders and the audit
+/// entry; it answers how many panel members are still to submit.
 async fn write_rest_of_submission(
     txn: &DatabaseTransaction,
     card: &Scorecard,
+    input: &ScorecardInput,
     actor: i32,
 ) -> Result<i64, AppError> {
-    let backend = txn.get_database_backend();
-    let mut sql = Sql::new(backend);
-    let mut writes = Vec::new();
-    if !card.ratings.is_empty() {
-        let rows: Vec<String> = card
-            .ratings
-            .iter()
-            .map(|r| {
-                format!(
-                    "({}, {}, {}, {}, {})",
-                    sql.bind(card.id),
-                    sql.bind(r.question.clone()),
-                    sql.bind(r.criterion.clone()),
-                    sql.bind(r.score.map(i16::from)),
-                    sql.bind(r.note.clone()),
-                )
-            })
-            .collect();
-        writes.push(format!(
-            "INSERT INTO ratings (scorecard_id, question_id, criterion_id, score, note) VALUES {}",
-            rows.join(", ")
-        ));
-    }
-    if !card.notes.is_empty() {
-        let rows: Vec<String> = card
-            .notes
-            .iter()
-            .map(|(q, n)| {
-                format!(
-                    "({}, {}, {})",
-                    sql.bind(card.id),
-                    sql.bind(q.clone()),
-                    sql.bind(n.clone())
-                )
-            })
-            .collect();
-        writes.push(format!(
-            "INSERT INTO question_notes (scorecard_id, question_id, note) VALUES {}",
-            rows.join(", ")
-        ));
-    }
+    let mut sql = Sql::new(txn.get_database_backend());
+    let mut writes = content_writes(&mut sql, card.id, input);
     let snapshot = serde_json::to_value(card)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("snapshot: {e}")))?;
     let now = Utc::now();
@@ -713,18 +719,7 @@ async fn write_rest_of_submission(
          WHERE p.interview_id = {} AND s.id IS NULL",
         sql.bind(card.interview_id)
     );
-    let statement = if backend == sea_orm::DatabaseBackend::Postgres {
-        let steps: Vec<String> = writes
-            .iter()
-            .enumerate()
-            .map(|(i, w)| format!("w{i} AS ({w})"))
-            .collect();
-        format!("WITH {} {waiting}", steps.join(", "))
-    } else {
-        writes.push(waiting);
-        writes.join(";\n")
-    };
-    let rows = txn.query_all_raw(sql.statement(statement)).await?;
+    let rows = in_one_round_trip(txn, sql, writes, Some(waiting)).await?;
     let last = rows
         .last()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the panel count returned no row")))?;
