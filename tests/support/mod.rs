@@ -512,6 +512,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The audit log's events of one action, oldest first.
+    pub async fn audit(&self, action: &str) -> Vec<attache_web::entities::audit_events::Model> {
+        use attache_web::entities::audit_events;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        audit_events::Entity::find()
+            .filter(audit_events::Column::Action.eq(action))
+            .order_by_asc(audit_events::Column::Id)
+            .all(&self.db)
+            .await
+            .unwrap()
+    }
+
     /// Every outbox row, oldest first.
     pub async fn outbox(&self) -> Vec<attache_web::entities::mail_outbox::Model> {
         use sea_orm::{EntityTrait, QueryOrder};

@@ -687,30 +687,20 @@ async fn write_rest_of_submission(
 ) -> Result<i64, AppError> {
     let mut sql = Sql::new(txn.get_database_backend());
     let mut writes = content_writes(&mut sql, card.id, input);
-    let snapshot = serde_json::to_value(card)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("snapshot: {e}")))?;
-    let now = Utc::now();
-    writes.push(format!(
-        "INSERT INTO scorecard_revisions (scorecard_id, revision, snapshot, actor_id, reason, created_at) \
-         VALUES ({}, 1, {}, {}, '', {})",
-        sql.bind(card.id),
-        sql.bind(snapshot),
-        sql.bind(actor),
-        sql.bind(now),
-    ));
+    writes.push(revision_write(&mut sql, card, 1, actor, "")?);
     // No more reminders for this interviewer.
     writes.push(format!(
         "UPDATE panel_members SET next_reminder_at = NULL WHERE interview_id = {} AND user_id = {}",
         sql.bind(card.interview_id),
         sql.bind(actor),
     ));
-    writes.push(format!(
-        "INSERT INTO audit_events (actor_id, action, subject_type, subject_id, detail, created_at) \
-         VALUES ({}, 'scorecard.submit', 'scorecard', {}, {}, {})",
-        sql.bind(actor),
-        sql.bind(card.id),
-        sql.bind(json!({"interview_id": card.interview_id})),
-        sql.bind(now),
+    writes.push(audit::write(
+        &mut sql,
+        Some(actor),
+        "scorecard.submit",
+        "scorecard",
+        Some(card.id),
+        json!({"interview_id": card.interview_id}),
     ));
     // Panel members without a submitted scorecard: none left means all are in.
     let waiting = format!(
@@ -861,20 +851,32 @@ async fn insert_revision(
     actor: i32,
     reason: &str,
 ) -> Result<(), AppError> {
+    let mut sql = Sql::new(txn.get_database_backend());
+    let insert = revision_write(&mut sql, card, n, actor, reason)?;
+    txn.execute_raw(sql.statement(insert)).await?;
+    Ok(())
+}
+
+/// The statement that keeps the scorecard as revision `n`, its values bound in `sql`.
+fn revision_write(
+    sql: &mut Sql,
+    card: &Scorecard,
+    n: i32,
+    actor: i32,
+    reason: &str,
+) -> Result<String, AppError> {
     let snapshot = serde_json::to_value(card)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("snapshot: {e}")))?;
-    scorecard_revisions::ActiveModel {
-        scorecard_id: Set(card.id),
-        revision: Set(n),
-        snapshot: Set(snapshot),
-        actor_id: Set(actor),
-        reason: Set(reason.to_owned()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
-    Ok(())
+    Ok(format!(
+        "INSERT INTO scorecard_revisions (scorecard_id, revision, snapshot, actor_id, reason, created_at) \
+         VALUES ({}, {}, {}, {}, {}, {})",
+        sql.bind(card.id),
+        sql.bind(n),
+        sql.bind(snapshot),
+        sql.bind(actor),
+        sql.bind(reason.to_owned()),
+        sql.bind(Utc::now()),
+    ))
 }
 
 /// A scorecard with its ratings, notes, interviewer and bank version.
