@@ -5,9 +5,9 @@
 mod support;
 
 use attache_web::auth::UserRole;
-use attache_web::entities::{audit_events, users};
+use attache_web::entities::users;
 use axum::http::StatusCode;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 use support::TestApp;
 
 async fn user(app: &TestApp, id: i32) -> users::Model {
@@ -41,12 +41,7 @@ async fn admin_changes_a_role_and_the_change_is_audited() {
         (StatusCode::SEE_OTHER, "/admin/users?done=role")
     );
     assert_eq!(user(&app, other.id).await.role, "hiring_manager");
-    let event = audit_events::Entity::find()
-        .filter(audit_events::Column::Action.eq("user.role_change"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let event = app.audit("user.role_change").await.remove(0);
     assert_eq!(event.actor_id, app.user.as_ref().map(|u| u.id));
     assert_eq!(event.subject_id, Some(other.id));
     assert_eq!(

@@ -62,11 +62,7 @@ async fn failed_sign_in_does_not_tell_which_part_was_wrong() {
         );
         assert!(session_cookie(r).is_none() || !r.body.contains("Sign out"));
     }
-    let failures = attache_web::entities::audit_events::Entity::find()
-        .filter(attache_web::entities::audit_events::Column::Action.eq("auth.sign_in_failed"))
-        .all(&app.db)
-        .await
-        .unwrap();
+    let failures = app.audit("auth.sign_in_failed").await;
     assert_eq!(failures.len(), 2);
 }
 

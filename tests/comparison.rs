@@ -6,9 +6,9 @@
 mod support;
 
 use attache_web::auth::UserRole;
-use attache_web::entities::{applications, audit_events};
+use attache_web::entities::applications;
 use axum::http::{Method, StatusCode};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use support::{TestApp, TestUser};
 
@@ -279,11 +279,7 @@ async fn a_decision_needs_a_reason_moves_the_stage_and_is_audited() {
         (Some("offer"), Some("hired"))
     );
     assert_eq!(stage(&w.app, w.applications[1]).await, "hired");
-    let audited = audit_events::Entity::find()
-        .filter(audit_events::Column::Action.eq("application.decision"))
-        .all(&w.app.db)
-        .await
-        .unwrap();
+    let audited = w.app.audit("application.decision").await;
     assert_eq!(audited.len(), 1);
     // A recruiter may not decide; the recruiter sees the decision on the candidate's page.
     let recruiter = w.app.token(UserRole::Recruiter).await;

@@ -5,7 +5,7 @@
 mod support;
 
 use attache_web::auth::UserRole;
-use attache_web::entities::{audit_events, invitations, users};
+use attache_web::entities::{invitations, users};
 use axum::http::{Method, StatusCode};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use support::{PASSWORD, TestApp, link_token, urlencode};
@@ -91,11 +91,7 @@ async fn an_invited_person_joins_with_the_role_they_were_invited_as() {
     assert_eq!(again.status, StatusCode::NOT_FOUND);
     let admin_page = app.get("/admin/users").await;
     assert!(!admin_page.body.contains("Invitations not yet accepted"));
-    let invited = audit_events::Entity::find()
-        .filter(audit_events::Column::Action.eq("user.invite"))
-        .count(&app.db)
-        .await
-        .unwrap();
+    let invited = app.audit("user.invite").await.len();
     assert_eq!(invited, 1);
 }
 

@@ -6,9 +6,7 @@
 mod support;
 
 use attache_web::auth::UserRole;
-use attache_web::entities::{
-    audit_events, panel_members, ratings, scorecard_revisions, scorecards,
-};
+use attache_web::entities::{panel_members, ratings, scorecard_revisions, scorecards};
 use axum::http::{Method, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -251,11 +249,7 @@ async fn submitting_checks_locks_and_happens_once() {
     assert_eq!(revisions[0].revision, 1);
     assert_eq!(revisions[0].reason, "");
     assert_eq!(revisions[0].snapshot, s);
-    let submits = audit_events::Entity::find()
-        .filter(audit_events::Column::Action.eq("scorecard.submit"))
-        .all(&w.app.db)
-        .await
-        .unwrap();
+    let submits = w.app.audit("scorecard.submit").await;
     assert_eq!(submits.len(), 1);
     assert_eq!(submits[0].subject_id, s["id"].as_i64().map(|id| id as i32));
     assert_eq!(submits[0].detail, json!({"interview_id": w.interview}));
@@ -326,12 +320,7 @@ async fn an_amendment_needs_a_reason_and_keeps_the_original() {
         revisions[0].snapshot["recommendation"], "yes",
         "the original is kept"
     );
-    let audit = audit_events::Entity::find()
-        .filter(audit_events::Column::Action.eq("scorecard.amend"))
-        .one(&w.app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let audit = w.app.audit("scorecard.amend").await.remove(0);
     assert_eq!(audit.detail["reason"], "Misread the anchor for level 3");
 }
 

@@ -7,7 +7,7 @@
 mod support;
 
 use attache_web::auth::UserRole;
-use attache_web::entities::{applications, audit_events, candidates, interviews, mail_outbox};
+use attache_web::entities::{applications, candidates, interviews, mail_outbox};
 use axum::http::{Method, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
@@ -237,11 +237,7 @@ async fn a_file_with_a_bad_row_imports_nothing_and_a_fixed_one_imports_once() {
         applications::Entity::find().count(&w.app.db).await.unwrap(),
         3
     );
-    let audit = audit_events::Entity::find()
-        .filter(audit_events::Column::Action.eq("candidates.import"))
-        .count(&w.app.db)
-        .await
-        .unwrap();
+    let audit = w.app.audit("candidates.import").await.len();
     assert_eq!(audit, 3);
 }
 
@@ -292,12 +288,7 @@ async fn stage_moves_keep_their_reason_in_the_audit_log() {
     );
     let page = w.app.get(&format!("/candidates/{ana}")).await;
     assert!(page.body.contains("Screening"), "{}", page.body);
-    let event = audit_events::Entity::find()
-        .filter(audit_events::Column::Action.eq("application.stage"))
-        .one(&w.app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let event = w.app.audit("application.stage").await.remove(0);
     assert_eq!(event.detail["reason"], "Strong track record");
     let r = w
         .app
